@@ -1,0 +1,71 @@
+package dev.turnout.apprelease;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.util.ArrayList;
+import java.util.List;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class AppReleaseStatus {
+  @JsonPropertyDescription("metadata.generation this status was computed from.")
+  public Long observedGeneration;
+
+  @JsonPropertyDescription(
+      "Pending | Progressing | AwaitingPromotion | Healthy | Degraded | RolledBack | Failed | Paused.")
+  public String phase;
+
+  @JsonPropertyDescription("Color the active Service selects (blue or green); empty before the first switch.")
+  public String activeColor;
+
+  @JsonPropertyDescription("Color the preview Service selects: the color under test, or the idle one.")
+  public String previewColor;
+
+  @JsonPropertyDescription("Revision that serves live traffic.")
+  public Long activeRevision;
+
+  @JsonPropertyDescription("Revision built from the current spec.")
+  public Long currentRevision;
+
+  @JsonPropertyDescription("Hash of the spec fields that define a revision (version, template, referenced config).")
+  public String currentRevisionHash;
+
+  @JsonPropertyDescription("Color the current revision runs on.")
+  public String currentColor;
+
+  @JsonPropertyDescription("When the current revision was created.")
+  public String revisionStartedAt;
+
+  @JsonPropertyDescription("Time of the last change of the active Service's selector.")
+  public String lastSwitchTime;
+
+  @JsonPropertyDescription("When only the new color was left serving after the last switch.")
+  public String switchConvergedAt;
+
+  @JsonPropertyDescription("Color that served before the last switch, kept up for rollback until scaleDownAt.")
+  public String previousColor;
+
+  @JsonPropertyDescription("Revision that served before the last switch.")
+  public Long previousRevision;
+
+  @JsonPropertyDescription("When the previous color will be scaled to zero.")
+  public String scaleDownAt;
+
+  @JsonPropertyDescription("When every gate of the current revision first passed (start of promotionDelaySeconds).")
+  public String gatesPassedAt;
+
+  @JsonPropertyDescription("Last turnout.dev/promote value acted upon.")
+  public String lastPromoteToken;
+
+  @JsonPropertyDescription("Last turnout.dev/rollback value acted upon.")
+  public String lastRollbackToken;
+
+  @JsonPropertyDescription("Human-readable summary of the current state.")
+  public String message;
+
+  @JsonPropertyDescription("Available, Progressing, Degraded and one condition per gate.")
+  public List<Condition> conditions = new ArrayList<>();
+
+  @JsonPropertyDescription("Revisions, newest first, at most spec.revisionHistoryLimit.")
+  public List<RevisionRecord> history = new ArrayList<>();
+}

@@ -1,0 +1,73 @@
+package dev.turnout.backup;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.util.ArrayList;
+import java.util.List;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class DatabaseBackupStatus {
+  @JsonPropertyDescription("metadata.generation this status was computed from.")
+  public Long observedGeneration;
+
+  @JsonPropertyDescription("Ready, LastBackupSucceeded, Verified.")
+  public List<Condition> conditions = new ArrayList<>();
+
+  @JsonPropertyDescription("When the CronJob last started a backup.")
+  public String lastScheduleTime;
+
+  @JsonPropertyDescription("When the schedule fires next.")
+  public String nextScheduleTime;
+
+  @JsonPropertyDescription("The newest backup whose manifest was written after a complete upload.")
+  public BackupRecord lastSuccessfulBackup;
+
+  @JsonPropertyDescription("Completion time of lastSuccessfulBackup (for kubectl get).")
+  public String lastSuccessTime;
+
+  @JsonPropertyDescription("Size of lastSuccessfulBackup, human-readable (for kubectl get).")
+  public String lastSuccessSize;
+
+  @JsonPropertyDescription("The last failed run.")
+  public Failure lastFailure;
+
+  @JsonPropertyDescription("Backups kept by retention, newest first.")
+  public List<BackupRecord> backups = new ArrayList<>();
+
+  @JsonPropertyDescription("Last turnout.dev/backup-now value acted upon.")
+  public String lastBackupNowToken;
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class BackupRecord {
+    @JsonPropertyDescription("Object key of the archive.")
+    public String object;
+
+    @JsonPropertyDescription("Size of the archive in bytes.")
+    public Long sizeBytes;
+
+    @JsonPropertyDescription("sha256 of the archive, hex.")
+    public String sha256;
+
+    @JsonPropertyDescription("When mongodump started.")
+    public String startedAt;
+
+    @JsonPropertyDescription("When the manifest was written.")
+    public String completedAt;
+
+    @JsonPropertyDescription("Whether verification passed.")
+    public Boolean verified;
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Failure {
+    @JsonPropertyDescription("When the run failed.")
+    public String time;
+
+    @JsonPropertyDescription("Machine-readable reason.")
+    public String reason;
+
+    @JsonPropertyDescription("What went wrong, for a person.")
+    public String message;
+  }
+}

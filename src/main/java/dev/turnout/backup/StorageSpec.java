@@ -1,0 +1,62 @@
+package dev.turnout.backup;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+
+/** Object storage settings, shared by DatabaseBackup and DatabaseRestore. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class StorageSpec {
+  @Required
+  @JsonPropertyDescription("S3-compatible object storage.")
+  public S3Spec s3;
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class S3Spec {
+    @Pattern("^https?://.+")
+    @JsonPropertyDescription("Endpoint URL of any S3-compatible service. Default: AWS S3 for region.")
+    public String endpoint;
+
+    @Default("us-east-1")
+    @JsonPropertyDescription("Region of the bucket.")
+    public String region;
+
+    @Required
+    @Pattern("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+    @JsonPropertyDescription("Bucket name.")
+    public String bucket;
+
+    @Default("")
+    @Pattern("^([^/].*/)?$")
+    @Size(max = 512)
+    @JsonPropertyDescription("Key prefix of every object Turnout writes, ending in / (e.g. prod/). Turnout touches nothing outside it.")
+    public String prefix;
+
+    @Default("false")
+    @JsonPropertyDescription("Use path-style addressing (most self-hosted S3 services need it).")
+    public Boolean forcePathStyle;
+
+    @Required
+    @JsonPropertyDescription("Secret with the access key pair; read at pod start so rotated keys are picked up.")
+    public CredentialsRef credentialsSecretRef;
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class CredentialsRef {
+    @Required
+    @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+    @JsonPropertyDescription("Name of the Secret.")
+    public String name;
+
+    @Default("AWS_ACCESS_KEY_ID")
+    @JsonPropertyDescription("Key of the access key id in the Secret.")
+    public String accessKeyIdKey;
+
+    @Default("AWS_SECRET_ACCESS_KEY")
+    @JsonPropertyDescription("Key of the secret access key in the Secret.")
+    public String secretAccessKeyKey;
+  }
+}

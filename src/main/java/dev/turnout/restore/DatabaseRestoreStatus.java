@@ -1,0 +1,37 @@
+package dev.turnout.restore;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.util.ArrayList;
+import java.util.List;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class DatabaseRestoreStatus {
+  @JsonPropertyDescription("metadata.generation this status was computed from.")
+  public Long observedGeneration;
+
+  @JsonPropertyDescription("Pending | Running | Succeeded | Failed.")
+  public String phase;
+
+  @JsonPropertyDescription("Object key restored (resolved from 'latest' when asked).")
+  public String object;
+
+  @JsonPropertyDescription("sha256 checked against the manifest before mongorestore ran.")
+  public String sha256;
+
+  @JsonPropertyDescription("Name of the restore Job.")
+  public String jobName;
+
+  @JsonPropertyDescription("When the restore started.")
+  public String startedAt;
+
+  @JsonPropertyDescription("When the restore ended.")
+  public String completedAt;
+
+  @JsonPropertyDescription("Human-readable summary.")
+  public String message;
+
+  @JsonPropertyDescription("Ready (spec valid), Complete.")
+  public List<Condition> conditions = new ArrayList<>();
+}
