@@ -9,8 +9,17 @@ public final class Labels {
   public static final String INSTANCE = "app.kubernetes.io/instance";
   public static final String COLOR = "turnout.dev/color";
   public static final String REVISION = "turnout.dev/revision";
-  /** Name of the owning custom resource, so informers can map owned objects back cheaply. */
-  public static final String OWNER = "turnout.dev/owner";
+  /** Name of the owning AppRelease, so informers map owned objects (and mirrored EndpointSlices) back cheaply. */
+  public static final String RELEASE = "turnout.dev/release";
+  /** Name of the owning DatabaseBackup. */
+  public static final String BACKUP = "turnout.dev/backup";
+  /** Name of the owning DatabaseRestore. */
+  public static final String RESTORE = "turnout.dev/restore";
+  /** Revision hash a color's Deployment runs (version, template, referenced configuration). */
+  public static final String REVISION_HASH = "turnout.dev/revision-hash";
+  /** Checksum of the Secrets and ConfigMaps the pod template references; a change is a new revision. */
+  public static final String CONFIG_CHECKSUM = "turnout.dev/config-checksum";
+  public static final String MANAGED_SELECTOR = MANAGED_BY + "=" + MANAGED_BY_VALUE;
   /** Hash of the desired state the operator last wrote; equal hash means no write is needed. */
   public static final String APPLIED_HASH = "turnout.dev/applied-hash";
 

@@ -1,0 +1,111 @@
+package dev.turnout.apprelease;
+
+import dev.turnout.common.Conditions;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Aggregates an AppRelease's conditions and phase in one place (like Keycloak's KeycloakStatusAggregator):
+ * the summary conditions Available, Progressing and Degraded, and one condition per gate of the current
+ * revision. Pure: reads the status built by the reconciler, writes conditions and phase.
+ */
+public final class AppReleaseConditions {
+  public static final String AVAILABLE = "Available";
+  public static final String PROGRESSING = "Progressing";
+  public static final String DEGRADED = "Degraded";
+  // gates, in the order they are passed
+  public static final String OWNERSHIP = "OwnershipClear";
+  public static final String REFERENCES = "ReferencesResolved";
+  public static final String ROLLOUT = "RolloutComplete";
+  public static final String HOOKS = "HooksSucceeded";
+  public static final String BACKUP = "BackupVerified";
+  public static final String HEALTH = "HealthChecksPassing";
+  public static final String PROMOTION = "Promoted";
+  public static final String ROLLBACK = "RollbackAvailable";
+
+  static final Set<String> REVISION_GATES = Set.of(ROLLOUT, HOOKS, BACKUP, HEALTH, PROMOTION);
+
+  public enum Phase {
+    Pending,
+    Progressing,
+    AwaitingPromotion,
+    Healthy,
+    Degraded,
+    RolledBack,
+    Failed,
+    Paused
+  }
+
+  public enum Outcome {
+    Pending,
+    Promoted,
+    RolledBack,
+    Failed,
+    Superseded
+  }
+
+  /** The state of one gate as the reconciler saw it in this pass. */
+  public record GateCondition(String type, boolean passed, String reason, String message) {}
+
+  private AppReleaseConditions() {}
+
+  public static void aggregate(AppRelease release, AppReleaseStatus status, Instant now, Map<String, GateCondition> gates) {
+    Long generation = release.getMetadata().getGeneration();
+    List<Condition> conditions = new ArrayList<>(status.conditions == null ? List.of() : status.conditions);
+    for (GateCondition g : gates.values()) {
+      conditions = Conditions.set(conditions, g.type(), g.passed(), g.reason(), g.message(), generation, now);
+    }
+    RevisionRecord current = status.history.stream()
+        .filter(r -> r.revision != null && r.revision.equals(status.currentRevision))
+        .findFirst()
+        .orElse(null);
+    String outcome = current == null ? null : current.outcome;
+    boolean pending = Outcome.Pending.name().equals(outcome) && status.currentColor != null && !status.currentColor.equals(status.activeColor);
+    boolean live = status.activeColor != null;
+    boolean blocked = gates.containsKey(OWNERSHIP) || (gates.containsKey(REFERENCES) && !gates.get(REFERENCES).passed());
+
+    String phase;
+    if (release.getSpec().isPaused()) {
+      phase = Phase.Paused.name();
+    } else if (Outcome.Failed.name().equals(outcome)) {
+      phase = Phase.Failed.name();
+    } else if (Outcome.RolledBack.name().equals(outcome)) {
+      phase = Phase.RolledBack.name();
+    } else if (blocked && !live) {
+      phase = Phase.Pending.name();
+    } else if (pending) {
+      GateCondition promotion = gates.get(PROMOTION);
+      phase = promotion != null && "AwaitingPromotion".equals(promotion.reason()) ? Phase.AwaitingPromotion.name() : Phase.Progressing.name();
+    } else if (live && status.switchConvergedAt == null) {
+      phase = Phase.Progressing.name();
+    } else if (live) {
+      phase = Phase.Healthy.name();
+    } else {
+      phase = Phase.Pending.name();
+    }
+    status.phase = phase;
+
+    conditions = Conditions.set(conditions, AVAILABLE, live,
+        live ? "Serving" : "NotServing",
+        live ? "revision " + status.activeRevision + " serves on " + status.activeColor : "no color serves traffic yet",
+        generation, now);
+    conditions = Conditions.set(conditions, PROGRESSING, pending || (live && status.switchConvergedAt == null),
+        pending ? "RevisionRollingOut" : (live && status.switchConvergedAt == null) ? "SwitchConverging" : "Idle",
+        pending ? "revision " + status.currentRevision + " rolling out to " + status.currentColor : status.message,
+        generation, now);
+    boolean degraded = Outcome.Failed.name().equals(outcome) || Outcome.RolledBack.name().equals(outcome) || blocked;
+    conditions = Conditions.set(conditions, DEGRADED, degraded,
+        degraded ? (Outcome.Failed.name().equals(outcome) ? "RevisionFailed" : Outcome.RolledBack.name().equals(outcome) ? "RevisionRolledBack" : "Blocked") : "AsExpected",
+        degraded ? status.message : "",
+        generation, now);
+    if (!pending) {
+      // gates of a revision that is no longer in progress keep their last state, but say which revision they were
+      conditions.removeIf(c -> REVISION_GATES.contains(c.getType()) && !gates.containsKey(c.getType()) && current == null);
+    }
+    status.conditions = conditions;
+  }
+}

@@ -1,0 +1,113 @@
+package dev.turnout.apprelease;
+
+import dev.turnout.common.Labels;
+import dev.turnout.common.OwnedObjects;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Builds the desired Deployments and Services of a release. Pure: no API access. */
+public final class ReleaseObjectsFactory {
+  private ReleaseObjectsFactory() {}
+
+  public static Map<String, String> commonLabels(AppRelease release) {
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE);
+    labels.put(Labels.INSTANCE, release.getMetadata().getName());
+    labels.put(Labels.RELEASE, release.getMetadata().getName());
+    return labels;
+  }
+
+  public static Map<String, String> colorSelector(AppRelease release, Color color) {
+    Map<String, String> selector = new LinkedHashMap<>();
+    selector.put(Labels.INSTANCE, release.getMetadata().getName());
+    selector.put(Labels.COLOR, color.label());
+    return selector;
+  }
+
+  /** A color's Deployment running the given revision of the spec's template. */
+  public static Deployment deployment(
+      AppRelease release, Color color, long revision, String revisionHash, String configChecksum, int replicas) {
+    PodTemplateSpec template =
+        Serialization.clone(release.getSpec().template == null ? new PodTemplateSpec() : release.getSpec().template);
+    ObjectMeta podMeta = template.getMetadata() == null ? new ObjectMeta() : template.getMetadata();
+    Map<String, String> podLabels = new HashMap<>(podMeta.getLabels() == null ? Map.of() : podMeta.getLabels());
+    podLabels.putAll(colorSelector(release, color));
+    podLabels.put(Labels.REVISION, Long.toString(revision));
+    podMeta.setLabels(podLabels);
+    Map<String, String> podAnnotations = new HashMap<>(podMeta.getAnnotations() == null ? Map.of() : podMeta.getAnnotations());
+    if (configChecksum != null) {
+      // a change of referenced Secrets/ConfigMaps restarts pods, like the checksum annotation of Helm charts
+      podAnnotations.put(Labels.CONFIG_CHECKSUM, configChecksum);
+    }
+    podMeta.setAnnotations(podAnnotations);
+    template.setMetadata(podMeta);
+
+    Map<String, String> labels = commonLabels(release);
+    labels.put(Labels.COLOR, color.label());
+    labels.put(Labels.REVISION, Long.toString(revision));
+    return new DeploymentBuilder()
+        .withMetadata(
+            new ObjectMetaBuilder()
+                .withName(release.deploymentName(color))
+                .withNamespace(release.getMetadata().getNamespace())
+                .withLabels(labels)
+                .withAnnotations(Map.of(Labels.REVISION_HASH, revisionHash))
+                .withOwnerReferences(OwnedObjects.ownerReference(release))
+                .build())
+        .withNewSpec()
+        .withReplicas(replicas)
+        .withNewSelector()
+        .withMatchLabels(colorSelector(release, color))
+        .endSelector()
+        .withTemplate(template)
+        .withProgressDeadlineSeconds(release.getSpec().strategyOrDefault().progressDeadline())
+        .endSpec()
+        .build();
+  }
+
+  /** Hash of a color's desired Deployment without its replica count, which is scaled on its own. */
+  public static String deploymentHash(Deployment desired) {
+    Deployment copy = Serialization.clone(desired);
+    copy.getSpec().setReplicas(null);
+    return OwnedObjects.hash(copy);
+  }
+
+  public static Service service(AppRelease release, String name, Color color, String role) {
+    Map<String, String> labels = commonLabels(release);
+    labels.put("turnout.dev/service-role", role);
+    return new ServiceBuilder()
+        .withMetadata(
+            new ObjectMetaBuilder()
+                .withName(name)
+                .withNamespace(release.getMetadata().getNamespace())
+                .withLabels(labels)
+                .withOwnerReferences(OwnedObjects.ownerReference(release))
+                .build())
+        .withNewSpec()
+        .withSelector(colorSelector(release, color))
+        .withPorts(release.getSpec().service.ports)
+        .endSpec()
+        .build();
+  }
+
+  /** Keeps the fields the API server assigns to a Service (clusterIP is immutable). */
+  public static Service preserveServiceFields(Service desired, Service actual) {
+    if (actual != null && actual.getSpec() != null) {
+      desired.getSpec().setClusterIP(actual.getSpec().getClusterIP());
+      desired.getSpec().setClusterIPs(actual.getSpec().getClusterIPs());
+      desired.getSpec().setIpFamilies(actual.getSpec().getIpFamilies());
+      desired.getSpec().setIpFamilyPolicy(actual.getSpec().getIpFamilyPolicy());
+      desired.getSpec().setType(actual.getSpec().getType());
+    }
+    return desired;
+  }
+}
