@@ -1,0 +1,33 @@
+# Turnout: the two set-up commands are `make run` and `make test` (see README.md).
+MVN ?= mvn -B
+JAR := target/quarkus-app/quarkus-run.jar
+
+.PHONY: run test build crds bench tools clean
+
+## run: build the operator and show it on an embedded Kubernetes API with the sample app
+run: tools build
+	$(MVN) -q test-compile exec:java -Dexec.mainClass=dev.turnout.demo.DemoMain -Dexec.classpathScope=test \
+	  -Dturnout.demo.jar=$(JAR)
+
+## test: the whole suite (unit, embedded-cluster, Helm, S3, Prometheus tests) with the coverage floor
+test: tools
+	$(MVN) verify
+
+## build: the operator jar (target/quarkus-app/quarkus-run.jar), tests skipped
+build:
+	$(MVN) -q package -DskipTests
+
+## crds: regenerate crds/ from the Java types (a test fails while crds/ is out of date)
+crds:
+	$(MVN) -q test -Dtest=CrdsUpToDateTest -Dturnout.crds.write=true -Djacoco.skip=true
+
+## bench: benchmarks that print figures (never part of `make test`)
+bench: tools build
+	$(MVN) -q test-compile exec:java -Dexec.mainClass=dev.turnout.bench.Benchmarks -Dexec.classpathScope=test
+
+## tools: what a fresh machine lacks for the tests (Debian packages); idempotent
+tools:
+	@bash scripts/install-test-tools.sh
+
+clean:
+	$(MVN) -q clean
