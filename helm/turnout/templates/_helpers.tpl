@@ -1,0 +1,65 @@
+{{- define "turnout.fullname" -}}
+{{- if contains .Chart.Name .Release.Name -}}{{ .Release.Name | trunc 63 | trimSuffix "-" }}{{- else -}}{{ printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" }}{{- end -}}
+{{- end -}}
+
+{{- define "turnout.serviceAccountName" -}}
+{{- default (include "turnout.fullname" .) .Values.serviceAccount.name -}}
+{{- end -}}
+
+{{- define "turnout.labels" -}}
+app.kubernetes.io/name: turnout
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- end -}}
+
+{{- define "turnout.selectorLabels" -}}
+app.kubernetes.io/name: turnout
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "turnout.image" -}}
+{{ .Values.image.repository }}:{{ default .Chart.AppVersion .Values.image.tag }}
+{{- end -}}
+
+{{/* The rules the operator needs in each namespace it watches: least privilege, no delete anywhere
+     (owned objects go with their owner through Kubernetes garbage collection). */}}
+{{- define "turnout.namespacedRules" -}}
+- apiGroups: [turnout.dev]
+  resources: [appreleases, healthpolicies, databasebackups, databaserestores]
+  verbs: [get, list, watch]
+- apiGroups: [turnout.dev]
+  resources: [appreleases/status, healthpolicies/status, databasebackups/status, databaserestores/status]
+  verbs: [get, patch, update]
+# backupBeforePromotion asks a DatabaseBackup for a backup through its turnout.dev/backup-now annotation
+- apiGroups: [turnout.dev]
+  resources: [databasebackups]
+  verbs: [patch]
+- apiGroups: [apps]
+  resources: [deployments]
+  verbs: [get, list, watch, create, update, patch]
+- apiGroups: [""]
+  resources: [services]
+  verbs: [get, list, watch, create, update, patch]
+- apiGroups: [discovery.k8s.io]
+  resources: [endpointslices]
+  verbs: [get, list, watch]
+- apiGroups: [""]
+  resources: [pods]
+  verbs: [get, list, watch]
+# readiness gates: the operator sets its condition on pods that passed the deep checks
+- apiGroups: [""]
+  resources: [pods/status]
+  verbs: [patch]
+- apiGroups: [batch]
+  resources: [jobs, cronjobs]
+  verbs: [get, list, watch, create, update, patch]
+# referenced Secrets and ConfigMaps are read (existence, keys, checksum), never listed or written
+- apiGroups: [""]
+  resources: [secrets, configmaps]
+  verbs: [get]
+- apiGroups: [""]
+  resources: [events]
+  verbs: [create, patch]
+{{- end -}}

@@ -1,0 +1,130 @@
+package dev.turnout.helm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.LintResult;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/** Lints and renders the Helm chart with real Helm (helm-java) and checks what it installs. */
+class HelmChartTest {
+  static final Path CHART = Path.of("helm/turnout");
+
+  static List<HasMetadata> render(String... sets) {
+    var cmd = new Helm(CHART).template().withName("turnout").withNamespace("turnout-system").withKubeVersion("1.28.0");
+    for (int i = 0; i < sets.length; i += 2) {
+      cmd = cmd.set(sets[i], sets[i + 1]);
+    }
+    String yaml = cmd.call();
+    List<HasMetadata> objects = new ArrayList<>();
+    for (String doc : yaml.split("(?m)^---\\s*$")) {
+      if (doc.isBlank() || doc.lines().allMatch(l -> l.isBlank() || l.startsWith("#"))) {
+        continue;
+      }
+      Object o = Serialization.unmarshal(doc);
+      if (o instanceof HasMetadata h) {
+        objects.add(h);
+      }
+    }
+    return objects;
+  }
+
+  static <T> List<T> ofType(List<HasMetadata> all, Class<T> type) {
+    return all.stream().filter(type::isInstance).map(type::cast).toList();
+  }
+
+  @Test
+  void lintsClean() {
+    LintResult result = new Helm(CHART).lint().strict().call();
+    assertThat(result.isFailed()).as(String.join("\n", result.getMessages())).isFalse();
+  }
+
+  @Test
+  void clusterWideInstallIsLeastPrivilege() {
+    var objects = render();
+    var roles = ofType(objects, ClusterRole.class);
+    assertThat(roles).extracting(r -> r.getMetadata().getName()).containsExactlyInAnyOrder("turnout", "turnout-crds");
+    List<PolicyRule> rules = roles.stream().flatMap(r -> r.getRules().stream()).toList();
+    assertThat(rules).allSatisfy(r -> {
+      assertThat(r.getVerbs()).doesNotContain("delete", "deletecollection", "*", "escalate", "bind", "impersonate");
+      assertThat(r.getResources()).doesNotContain("*");
+      assertThat(r.getApiGroups()).doesNotContain("*");
+    });
+    // Secrets are read one by one, never listed or watched
+    assertThat(rules).filteredOn(r -> r.getResources().contains("secrets")).singleElement()
+        .satisfies(r -> assertThat(r.getVerbs()).containsExactly("get"));
+    // CRDs: only Turnout's own, only get
+    assertThat(rules).filteredOn(r -> r.getResources().contains("customresourcedefinitions")).singleElement()
+        .satisfies(r -> {
+          assertThat(r.getVerbs()).containsExactly("get");
+          assertThat(r.getResourceNames()).allMatch(n -> n.endsWith(".turnout.dev"));
+        });
+    // the operator can do what it does: write owned objects, status, events, read EndpointSlices
+    assertThat(allows(rules, "apps", "deployments", "update")).isTrue();
+    assertThat(allows(rules, "", "services", "create")).isTrue();
+    assertThat(allows(rules, "discovery.k8s.io", "endpointslices", "watch")).isTrue();
+    assertThat(allows(rules, "turnout.dev", "appreleases/status", "patch")).isTrue();
+    assertThat(allows(rules, "turnout.dev", "appreleases", "update")).as("spec is never written").isFalse();
+    assertThat(allows(rules, "", "events", "create")).isTrue();
+    assertThat(allows(rules, "batch", "cronjobs", "create")).isTrue();
+    // ClusterRoleBindings need the service account's namespace
+    assertThat(ofType(objects, ClusterRoleBinding.class)).allSatisfy(b ->
+        assertThat(b.getSubjects()).allSatisfy(s -> assertThat(s.getNamespace()).isEqualTo("turnout-system")));
+    // the Lease for leader election, in the operator's namespace only
+    assertThat(ofType(objects, Role.class)).singleElement().satisfies(r -> {
+      assertThat(r.getMetadata().getNamespace()).isEqualTo("turnout-system");
+      assertThat(r.getRules()).singleElement().satisfies(rule -> assertThat(rule.getResources()).containsExactly("leases"));
+    });
+    Deployment d = ofType(objects, Deployment.class).get(0);
+    var env = d.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv();
+    assertThat(env).anySatisfy(e -> {
+      assertThat(e.getName()).isEqualTo("TURNOUT_NAMESPACES");
+      assertThat(e.getValue()).isEqualTo("JOSDK_ALL_NAMESPACES");
+    });
+    assertThat(d.getSpec().getTemplate().getSpec().getContainers().get(0).getReadinessProbe().getHttpGet().getPath()).isEqualTo("/q/health/ready");
+  }
+
+  @Test
+  void watchingListedNamespacesUsesRolesThere() {
+    var objects = render("watchNamespaces[0]", "auto-author", "watchNamespaces[1]", "auto-author-staging");
+    assertThat(ofType(objects, ClusterRole.class)).extracting(r -> r.getMetadata().getName()).containsExactly("turnout-crds");
+    assertThat(ofType(objects, Role.class)).extracting(r -> r.getMetadata().getNamespace())
+        .containsExactlyInAnyOrder("auto-author", "auto-author-staging", "turnout-system");
+    assertThat(ofType(objects, RoleBinding.class)).allSatisfy(b ->
+        assertThat(b.getSubjects()).allSatisfy(s -> assertThat(s.getNamespace()).isEqualTo("turnout-system")));
+    Deployment d = ofType(objects, Deployment.class).get(0);
+    assertThat(d.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv())
+        .anySatisfy(e -> assertThat(e.getValue()).isEqualTo("auto-author,auto-author-staging"));
+  }
+
+  @Test
+  void chartShipsTheSameCrdsAsTheRepository() throws IOException {
+    Path chartCrds = CHART.resolve("crds");
+    try (Stream<Path> files = Files.list(Path.of("crds"))) {
+      List<Path> crds = files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
+      assertThat(crds).hasSize(4);
+      for (Path crd : crds) {
+        assertThat(chartCrds.resolve(crd.getFileName())).as("helm/turnout/crds/%s (run make crds)", crd.getFileName())
+            .hasSameTextualContentAs(crd);
+      }
+    }
+  }
+
+  static boolean allows(List<PolicyRule> rules, String group, String resource, String verb) {
+    return rules.stream().anyMatch(r -> r.getApiGroups().contains(group) && r.getResources().contains(resource) && r.getVerbs().contains(verb));
+  }
+}
