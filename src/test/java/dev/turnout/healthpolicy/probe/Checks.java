@@ -28,7 +28,7 @@ final class Checks {
   static CheckSpec api() {
     CheckSpec c = new CheckSpec();
     c.name = "api";
-    c.timeoutSeconds = 1;
+    c.timeoutSeconds = 5; // generous: the test machine is shared and the first request of a JVM is slow
     c.http = new CheckSpec.HttpCheck();
     c.http.path = "/api/v1/health";
     c.http.port = new IntOrString("http");
@@ -39,7 +39,7 @@ final class Checks {
   static CheckSpec tcp(String host, int port) {
     CheckSpec c = new CheckSpec();
     c.name = "mongo";
-    c.timeoutSeconds = 1;
+    c.timeoutSeconds = 5;
     c.tcp = new CheckSpec.TcpCheck();
     c.tcp.host = host;
     c.tcp.port = port;
