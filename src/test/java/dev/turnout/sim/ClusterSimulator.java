@@ -117,7 +117,7 @@ public final class ClusterSimulator implements AutoCloseable {
     }
     Integer port = slice.getPorts().stream()
         .filter(p -> portName == null || portName.equals(p.getName()))
-        .map(EndpointPort::getPort).findFirst().orElse(null);
+        .map(EndpointPort::getPort).filter(java.util.Objects::nonNull).findFirst().orElse(null);
     if (port == null) {
       return List.of();
     }
