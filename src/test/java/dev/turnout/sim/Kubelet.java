@@ -53,7 +53,7 @@ final class Kubelet {
     appEndpoints.podGone(pod);
   }
 
-  /** Pod is Ready exactly when the start delay is over and no test rule holds it back. */
+  /** Whether the pod has condition Ready=True (what controllers and EndpointSlices go by). */
   static boolean isReady(Pod pod) {
     return pod.getStatus() != null && pod.getStatus().getConditions().stream()
         .anyMatch(c -> READY.equals(c.getType()) && "True".equals(c.getStatus()));
