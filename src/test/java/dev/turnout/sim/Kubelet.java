@@ -1,0 +1,141 @@
+package dev.turnout.sim;
+
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.PodConditionBuilder;
+import io.fabric8.kubernetes.api.model.PodIPBuilder;
+import io.fabric8.kubernetes.api.model.PodStatus;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Plays the scheduler and kubelet for every pod: gives it a loopback IP and phase Running at once,
+ * and makes it Ready after a delay unless a test said otherwise. Containers are never run.
+ */
+final class Kubelet {
+  static final String READY = "Ready";
+  static final String CONTAINERS_READY = "ContainersReady";
+
+  private final KubernetesClient client;
+  private final SimLoop loop;
+  private final ReadinessRules readiness;
+  private final AppEndpoints appEndpoints;
+  private final Clock clock;
+  private final Duration readyDelay;
+  /** When each pod (by uid) has finished "starting" and may become Ready. */
+  private final Map<String, Instant> startedAt = new ConcurrentHashMap<>();
+
+  Kubelet(KubernetesClient client, SimLoop loop, ReadinessRules readiness, AppEndpoints appEndpoints,
+      Clock clock, Duration readyDelay) {
+    this.client = client;
+    this.loop = loop;
+    this.readiness = readiness;
+    this.appEndpoints = appEndpoints;
+    this.clock = clock;
+    this.readyDelay = readyDelay;
+  }
+
+  void enqueue(String namespace, String name) {
+    loop.submit("kubelet/" + namespace + "/" + name, () -> reconcile(namespace, name));
+  }
+
+  void podDeleted(Pod pod) {
+    startedAt.remove(pod.getMetadata().getUid());
+    appEndpoints.podGone(pod);
+  }
+
+  /** Whether the pod has condition Ready=True (what controllers and EndpointSlices go by). */
+  static boolean isReady(Pod pod) {
+    return pod.getStatus() != null && pod.getStatus().getConditions().stream()
+        .anyMatch(c -> READY.equals(c.getType()) && "True".equals(c.getStatus()));
+  }
+
+  private void reconcile(String namespace, String name) {
+    Pod pod = client.pods().inNamespace(namespace).withName(name).get();
+    if (pod == null || pod.getMetadata().getDeletionTimestamp() != null) {
+      return;
+    }
+    String uid = pod.getMetadata().getUid();
+    Instant now = clock.instant();
+    Instant readyAt = startedAt.computeIfAbsent(uid, u -> now.plus(readyDelay));
+    boolean started = !now.isBefore(readyAt);
+    if (!started) {
+      loop.schedule("kubelet-start/" + uid, () -> enqueue(namespace, name),
+          Duration.between(now, readyAt).plusMillis(5));
+    }
+    boolean ready = started && readiness.allows(pod);
+    PodStatus wanted = desiredStatus(pod, ready, now);
+    if (!Objects.equals(withoutTimes(pod.getStatus()), withoutTimes(wanted))) {
+      pod.setStatus(wanted);
+      pod = client.resource(pod).updateStatus();
+    }
+    appEndpoints.podRunning(pod);
+  }
+
+  private PodStatus desiredStatus(Pod pod, boolean ready, Instant now) {
+    PodStatus current = pod.getStatus();
+    String ip = current != null && current.getPodIP() != null ? current.getPodIP() : PodIps.next();
+    String startTime = current != null && current.getStartTime() != null ? current.getStartTime() : now.toString();
+    String readyText = ready ? "True" : "False";
+    List<PodCondition> conditions = List.of(
+        condition(current, "PodReadyToStartContainers", "True", now),
+        condition(current, "Initialized", "True", now),
+        condition(current, READY, readyText, now),
+        condition(current, CONTAINERS_READY, readyText, now),
+        condition(current, "PodScheduled", "True", now));
+    List<ContainerStatus> containers = pod.getSpec().getContainers().stream()
+        .map(c -> new ContainerStatusBuilder()
+            .withName(c.getName())
+            .withImage(c.getImage())
+            .withImageID(c.getImage())
+            .withReady(ready)
+            .withStarted(true)
+            .withRestartCount(0)
+            .withNewState().withNewRunning().withStartedAt(startTime).endRunning().endState()
+            .build())
+        .toList();
+    return new PodStatusBuilder()
+        .withPhase("Running")
+        .withHostIP("127.0.0.1")
+        .withPodIP(ip)
+        .withPodIPs(new PodIPBuilder().withIp(ip).build())
+        .withStartTime(startTime)
+        .withQosClass("BestEffort")
+        .withConditions(conditions)
+        .withContainerStatuses(containers)
+        .build();
+  }
+
+  /** Keeps lastTransitionTime unless the condition's status really changes, as the kubelet does. */
+  private static PodCondition condition(PodStatus current, String type, String status, Instant now) {
+    if (current != null) {
+      for (PodCondition c : current.getConditions()) {
+        if (type.equals(c.getType()) && status.equals(c.getStatus())) {
+          return c;
+        }
+      }
+    }
+    return new PodConditionBuilder().withType(type).withStatus(status)
+        .withLastTransitionTime(now.toString()).build();
+  }
+
+  /** Status compared without timestamps, so an unchanged pod is never rewritten. */
+  private static String withoutTimes(PodStatus status) {
+    if (status == null) {
+      return null;
+    }
+    StringBuilder sb = new StringBuilder(status.getPhase() + "|" + status.getPodIP());
+    status.getConditions().forEach(c -> sb.append('|').append(c.getType()).append('=').append(c.getStatus()));
+    status.getContainerStatuses().forEach(c -> sb.append('|').append(c.getName()).append('=').append(c.getReady()));
+    return sb.toString();
+  }
+}
