@@ -131,6 +131,39 @@ class CrdsUpToDateTest {
     }
   }
 
+  /** The API server rejects a CRD whose defaults do not validate against their own field (e.g. default: null). */
+  @Test
+  void everyDefaultIsValidForItsField() {
+    List<String> invalid = new ArrayList<>();
+    CrdFiles.loadCommitted().forEach(
+        (file, crd) -> {
+          for (JsonNode version : crd.path("spec").path("versions")) {
+            collectInvalidDefaults(version.path("schema").path("openAPIV3Schema"), file + ": ", invalid);
+          }
+        });
+    assertThat(invalid).isEmpty();
+  }
+
+  private static void collectInvalidDefaults(JsonNode schema, String path, List<String> invalid) {
+    if (schema.has("default")) {
+      JsonNode converted = CrdValidator.toJsonSchema(schema, false);
+      var errors =
+          com.networknt.schema.JsonSchemaFactory.getInstance(com.networknt.schema.SpecVersion.VersionFlag.V7)
+              .getSchema(converted)
+              .validate(schema.get("default"));
+      if (schema.get("default").isNull() || !errors.isEmpty()) {
+        invalid.add(path + " default " + schema.get("default") + " " + errors);
+      }
+    }
+    for (Iterator<Map.Entry<String, JsonNode>> it = schema.path("properties").fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      collectInvalidDefaults(e.getValue(), path + (path.endsWith(": ") ? "" : ".") + e.getKey(), invalid);
+    }
+    if (schema.has("items")) {
+      collectInvalidDefaults(schema.get("items"), path + "[]", invalid);
+    }
+  }
+
   @Test
   void everyCrdIsNamespacedWithAStatusSubresource() {
     Map<String, JsonNode> crds = CrdFiles.loadCommitted();
