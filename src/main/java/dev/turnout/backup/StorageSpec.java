@@ -29,10 +29,13 @@ public class StorageSpec {
     @JsonPropertyDescription("Bucket name.")
     public String bucket;
 
-    @Default("")
+    // no @Default(""): the CRD generator turns an empty default into "default: null", which the API server
+    // rejects for a non-nullable field; an absent prefix means the bucket's root
     @Pattern("^([^/].*/)?$")
     @Size(max = 512)
-    @JsonPropertyDescription("Key prefix of every object Turnout writes, ending in / (e.g. prod/). Turnout touches nothing outside it.")
+    @JsonPropertyDescription(
+        "Key prefix of every object Turnout writes, ending in / (e.g. prod/). Turnout touches nothing outside it."
+            + " Default: none (the bucket's root).")
     public String prefix;
 
     @Default("false")
