@@ -92,6 +92,9 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
     }
     status.observedGeneration = release.getMetadata().getGeneration();
     AppReleaseConditions.aggregate(release, status, now, run.gateConditions);
+    LOG.debugf("%s/%s rv=%s gen=%s: phase=%s active=%s current=%s/%s %s", run.ns, release.getMetadata().getName(),
+        release.getMetadata().getResourceVersion(), release.getMetadata().getGeneration(), status.phase, status.activeColor,
+        status.currentColor, status.currentRevision, status.message);
     if (StatusPatcher.patchIfChanged(client, release, before, status)) {
       writes.write();
     }

@@ -8,13 +8,12 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import java.util.Iterator;
-import java.util.Map;
 
 /**
- * Writes a custom resource's status with a JSON merge patch on the status subresource, and only when it
- * changed. A merge patch never conflicts with a concurrent spec or annotation change, and never touches
- * spec (GitOps must see no drift). Fields that disappeared from the status are removed with explicit nulls.
+ * Writes a custom resource's status on the status subresource, and only when it changed. The write is one
+ * JSON patch ({@code add /status}) that sets the whole new status: it never touches spec (GitOps sees no
+ * drift), needs no resourceVersion (no conflict with a concurrent spec or annotation change), and removes
+ * fields that disappeared, with the same meaning on every API server (merge-patch array handling varies).
  */
 public final class StatusPatcher {
   private StatusPatcher() {}
@@ -27,8 +26,11 @@ public final class StatusPatcher {
     if (before.equals(after)) {
       return false;
     }
-    ObjectNode patch = JsonNodeFactory.instance.objectNode();
-    patch.set("status", mergeDiff(before, after));
+    ObjectNode op = JsonNodeFactory.instance.objectNode();
+    op.put("op", "add");
+    op.put("path", "/status");
+    op.set("value", after);
+    String patch = JsonNodeFactory.instance.arrayNode().add(op).toString();
     @SuppressWarnings("unchecked")
     Class<T> type = (Class<T>) resource.getClass();
     client
@@ -36,32 +38,7 @@ public final class StatusPatcher {
         .inNamespace(resource.getMetadata().getNamespace())
         .withName(resource.getMetadata().getName())
         .subresource("status")
-        .patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
+        .patch(PatchContext.of(PatchType.JSON), patch);
     return true;
-  }
-
-  /** RFC 7386 merge patch that turns {@code before} into {@code after}; arrays are replaced whole. */
-  static JsonNode mergeDiff(JsonNode before, JsonNode after) {
-    if (!before.isObject() || !after.isObject()) {
-      return after;
-    }
-    ObjectNode patch = JsonNodeFactory.instance.objectNode();
-    for (Iterator<String> it = before.fieldNames(); it.hasNext(); ) {
-      String f = it.next();
-      if (!after.has(f) || after.get(f).isNull()) {
-        patch.putNull(f);
-      }
-    }
-    for (Iterator<Map.Entry<String, JsonNode>> it = after.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
-      JsonNode old = before.get(e.getKey());
-      if (e.getValue().isNull()) {
-        continue;
-      }
-      if (old == null || !old.equals(e.getValue())) {
-        patch.set(e.getKey(), old == null ? e.getValue() : mergeDiff(old, e.getValue()));
-      }
-    }
-    return patch;
   }
 }

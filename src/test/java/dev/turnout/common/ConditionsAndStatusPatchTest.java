@@ -2,15 +2,11 @@ package dev.turnout.common;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ConditionsAndStatusPatchTest {
-  final ObjectMapper mapper = new ObjectMapper();
-
   @Test
   void lastTransitionTimeMovesOnlyWhenStatusChanges() {
     Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
@@ -24,13 +20,5 @@ class ConditionsAndStatusPatchTest {
     assertThat(c3).hasSize(1);
     assertThat(Conditions.isTrue(c3, "Ready")).isFalse();
     assertThat(Conditions.isTrue(Conditions.set(c3, "Other", true, "r", "m", 1L, t0), "Other")).isTrue();
-  }
-
-  @Test
-  void mergeDiffRemovesVanishedFieldsWithNullAndReplacesArrays() throws Exception {
-    JsonNode before = mapper.readTree("{\"a\":1,\"b\":{\"x\":1,\"y\":2},\"list\":[1,2],\"gone\":\"v\"}");
-    JsonNode after = mapper.readTree("{\"a\":1,\"b\":{\"x\":1,\"y\":3},\"list\":[2]}");
-    JsonNode patch = StatusPatcher.mergeDiff(before, after);
-    assertThat(patch.toString()).isEqualTo("{\"gone\":null,\"b\":{\"y\":3},\"list\":[2]}");
   }
 }

@@ -77,6 +77,11 @@ public final class EmbeddedCluster implements AutoCloseable {
     return client;
   }
 
+  /** The mock server itself, e.g. to read the requests it received. */
+  public KubernetesMockServer server() {
+    return server;
+  }
+
   public int port() {
     return server.getPort();
   }
