@@ -75,8 +75,14 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
         OwnedInformers.byReleaseLabel(Job.class, context));
   }
 
+  private final dev.turnout.common.StaleReadGuard staleReads = new dev.turnout.common.StaleReadGuard();
+
   @Override
   public UpdateControl<AppRelease> reconcile(AppRelease release, Context<AppRelease> context) {
+    if (staleReads.isStale(release)) {
+      // our own status write has not reached the cache yet: acting now would repeat a switch
+      return UpdateControl.<AppRelease>noUpdate().rescheduleAfter(Duration.ofMillis(200));
+    }
     Instant now = clock.instant();
     AppReleaseStatus before = release.getStatus();
     AppReleaseStatus status = before == null ? new AppReleaseStatus() : Serialization.clone(before);
@@ -87,7 +93,9 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
     } catch (RuntimeException e) {
       status.message = "reconcile error: " + e.getMessage();
       AppReleaseConditions.aggregate(release, status, now, run.gateConditions);
-      StatusPatcher.patchIfChanged(client, release, before, status);
+      if (StatusPatcher.patchIfChanged(client, release, before, status)) {
+        staleReads.wrote(release);
+      }
       throw e;
     }
     status.observedGeneration = release.getMetadata().getGeneration();
@@ -96,6 +104,7 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
         release.getMetadata().getResourceVersion(), release.getMetadata().getGeneration(), status.phase, status.activeColor,
         status.currentColor, status.currentRevision, status.message);
     if (StatusPatcher.patchIfChanged(client, release, before, status)) {
+      staleReads.wrote(release);
       writes.write();
     }
     return requeue == null
@@ -641,8 +650,11 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
       int ready = prev == null || prev.getStatus() == null || prev.getStatus().getReadyReplicas() == null ? 0 : prev.getStatus().getReadyReplicas();
       boolean replaced = prev != null && rolloutPending() && previous.label().equals(status.currentColor);
       if (active == null || previous == null || ready == 0 || replaced) {
+        Color other = active == null ? null : active.other();
         String why = previous == null
-            ? "there is no previous color to roll back to"
+            ? (other != null && deployments.containsKey(other)
+                ? "the previous color " + other + " has no ready pods (scaled down after scaleDownDelaySeconds)"
+                : "there is no previous color to roll back to")
             : replaced
                 ? "the previous color " + previous + " now runs revision " + status.currentRevision + " under test"
                 : "the previous color " + previous + " has no ready pods (scaled down after scaleDownDelaySeconds)";
