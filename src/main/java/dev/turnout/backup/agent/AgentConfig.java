@@ -12,7 +12,7 @@ import java.util.Map;
  * <p>Secret: MONGODB_URI, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY. Not secret: S3_ENDPOINT, S3_REGION, S3_BUCKET,
  * S3_PREFIX, S3_FORCE_PATH_STYLE, DATABASES (comma-separated; empty = all), VERIFY_MODE (Checksum | RestoreTest),
  * TIME_ZONE, MONGODUMP, MONGORESTORE, MONGOD (binary paths), and for verify/restore OBJECT (key or "latest"),
- * EXPECTED_SHA256, DROP, NS_FROM, NS_TO. {@link #toString()} shows no secret.
+ * EXPECTED_SHA256, DROP, NS_FROM, NS_TO; S3_PART_SIZE_MB (tuning, default 16). {@link #toString()} shows no secret.
  */
 public record AgentConfig(
     String mongodbUri,
@@ -27,7 +27,8 @@ public record AgentConfig(
     String expectedSha256,
     boolean drop,
     String nsFrom,
-    String nsTo) {
+    String nsTo,
+    int partSizeBytes) {
 
   public static AgentConfig fromEnv(Map<String, String> env) {
     S3Settings s3 =
@@ -54,7 +55,8 @@ public record AgentConfig(
     }
     ZoneId zone;
     try {
-      zone = ZoneId.of(env.getOrDefault("TIME_ZONE", "Etc/UTC").isBlank() ? "Etc/UTC" : env.get("TIME_ZONE").trim());
+      String tz = env.getOrDefault("TIME_ZONE", "");
+      zone = ZoneId.of(tz.isBlank() ? "Etc/UTC" : tz.trim());
     } catch (RuntimeException e) {
       throw new AgentException("TIME_ZONE is not a valid IANA zone: " + env.get("TIME_ZONE"), 2);
     }
@@ -71,7 +73,8 @@ public record AgentConfig(
         blankToNull(env.get("EXPECTED_SHA256")),
         Boolean.parseBoolean(env.getOrDefault("DROP", "false").trim()),
         blankToNull(env.get("NS_FROM")),
-        blankToNull(env.get("NS_TO")));
+        blankToNull(env.get("NS_TO")),
+        partSize(env.get("S3_PART_SIZE_MB")));
   }
 
   /** Fails with a message naming the missing variables. */
@@ -95,6 +98,22 @@ public record AgentConfig(
     if ((nsFrom == null) != (nsTo == null)) {
       throw new AgentException("NS_FROM and NS_TO must be set together", 2);
     }
+  }
+
+  /** S3_PART_SIZE_MB (5..512, default 16): multipart part size; archives up to 10,000 parts. */
+  private static int partSize(String mb) {
+    if (mb == null || mb.isBlank()) {
+      return 16 * 1024 * 1024;
+    }
+    try {
+      int v = Integer.parseInt(mb.trim());
+      if (v >= 5 && v <= 512) {
+        return v * 1024 * 1024;
+      }
+    } catch (NumberFormatException e) {
+      // fall through
+    }
+    throw new AgentException("S3_PART_SIZE_MB must be a whole number from 5 to 512, not \"" + mb + "\"", 2);
   }
 
   private static String blankToNull(String s) {

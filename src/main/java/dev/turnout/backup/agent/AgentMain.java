@@ -35,6 +35,7 @@ public final class AgentMain {
         throw new AgentException("usage: AgentMain backup|verify|backup-and-verify|restore (settings from environment)", 2);
       }
       AgentConfig cfg = AgentConfig.fromEnv(env);
+      cfg.require(!command.equals("verify"));
       BackupAgent agent = new BackupAgent(cfg, clock, err);
       BackupManifest m =
           switch (command) {

@@ -34,15 +34,11 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 
 /** The backup agent's three operations; {@link AgentMain} is its command line. */
 public class BackupAgent {
-  /** 16 MiB parts (S3 needs at least 5 MiB but the last): archives up to 160 GB within S3's 10,000 parts. */
-  static final int DEFAULT_PART_SIZE = 16 * 1024 * 1024;
-
   private final AgentConfig cfg;
   private final Clock clock;
   private final PrintStream log;
   private final S3Client s3;
   private final BackupCatalog catalog;
-  private int partSize = DEFAULT_PART_SIZE;
 
   public BackupAgent(AgentConfig cfg, Clock clock, PrintStream log) {
     this.cfg = cfg;
@@ -50,10 +46,6 @@ public class BackupAgent {
     this.log = log;
     this.s3 = cfg.s3().newClient();
     this.catalog = new BackupCatalog(s3, cfg.s3().bucket(), cfg.s3().prefix());
-  }
-
-  void setPartSize(int bytes) {
-    this.partSize = Math.max(5 * 1024 * 1024, bytes);
   }
 
   // ---------------------------------------------------------------------------------------------------- backup
@@ -87,7 +79,7 @@ public class BackupAgent {
     boolean completed = false;
     try (MongoTool dump = MongoTool.start(cfg.mongodump(), cfg.mongodbUri(), args, log)) {
       try (InputStream in = new DigestInputStream(dump.process().getInputStream(), sha)) {
-        byte[] buf = new byte[partSize];
+        byte[] buf = new byte[cfg.partSizeBytes()];
         int partNumber = 1;
         while (true) {
           int n = in.readNBytes(buf, 0, buf.length);
@@ -199,8 +191,9 @@ public class BackupAgent {
       etag = obj.response().eTag();
       InputStream counted = new CountingDigestStream(obj, sha, count);
       if (gzip) {
-        try (GZIPInputStream gz = new GZIPInputStream(counted, 64 * 1024)) {
-          gz.transferTo(OutputStream.nullOutputStream());
+        try {
+          // not closed: closing would close the object stream before the rest is drained below
+          new GZIPInputStream(counted, 64 * 1024).transferTo(OutputStream.nullOutputStream());
         } catch (IOException e) {
           drain(counted);
           throw new GzipBroken(e.getMessage());

@@ -23,7 +23,7 @@ public class BackupCatalog {
   /** One complete backup: an archive whose manifest exists. */
   public record Entry(String archiveKey, String manifestKey, Instant time, BackupManifest manifest, boolean archivePresent) {
     public boolean verified() {
-      return manifest != null && manifest.isVerified();
+      return manifest != null && manifest.passedVerification();
     }
   }
 

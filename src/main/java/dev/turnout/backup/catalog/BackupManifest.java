@@ -53,7 +53,8 @@ public class BackupManifest {
   /** Why verification failed, when verified is false. */
   public String verifyError;
 
-  public boolean isVerified() {
+  /** verified == true (not a bean getter, so it does not shadow the JSON property). */
+  public boolean passedVerification() {
     return Boolean.TRUE.equals(verified);
   }
 
