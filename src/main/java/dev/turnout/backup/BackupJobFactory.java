@@ -1,0 +1,284 @@
+package dev.turnout.backup;
+
+import dev.turnout.common.Labels;
+import dev.turnout.common.SecretKeyRef;
+import dev.turnout.restore.DatabaseRestore;
+import dev.turnout.restore.DatabaseRestoreSpec;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.PodSpecBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJobBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.JobSpec;
+import io.fabric8.kubernetes.api.model.batch.v1.JobSpecBuilder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Pure functions from the custom resources to the batch/v1 objects that run the backup agent. Secrets reach the pod
+ * only through secretKeyRef env (read by the kubelet at pod start), never as literal values.
+ */
+public final class BackupJobFactory {
+  public static final String BACKUP_LABEL = "turnout.dev/backup";
+  public static final String RESTORE_LABEL = "turnout.dev/restore";
+  public static final String CONTAINER = "agent";
+
+  /**
+   * Operator settings.
+   *
+   * @param agentImage default image (agent + mongodump/mongorestore/mongod) when the resource names none
+   * @param serviceAccountName service account of the agent pods (needs no API permissions); null = namespace default
+   * @param agentCommand command that runs AgentMain in the image; the subcommand is appended
+   */
+  public record Settings(String agentImage, String serviceAccountName, List<String> agentCommand) {
+    public static final List<String> DEFAULT_COMMAND =
+        List.of("java", "-cp", "/deployments/app/*:/deployments/lib/main/*", "dev.turnout.backup.agent.AgentMain");
+
+    public Settings {
+      agentCommand = agentCommand == null || agentCommand.isEmpty() ? DEFAULT_COMMAND : List.copyOf(agentCommand);
+    }
+
+    public Settings(String agentImage, String serviceAccountName) {
+      this(agentImage, serviceAccountName, null);
+    }
+  }
+
+  private BackupJobFactory() {}
+
+  public static String cronJobName(DatabaseBackup backup) {
+    return backup.getMetadata().getName() + "-backup";
+  }
+
+  /** {@code <backup>-now-<first 10 hex of sha256(token)>}. */
+  public static String onDemandJobName(DatabaseBackup backup, String token) {
+    return backup.getMetadata().getName() + "-now-" + sha256Hex(token).substring(0, 10);
+  }
+
+  public static String restoreJobName(DatabaseRestore restore) {
+    return restore.getMetadata().getName() + "-restore";
+  }
+
+  /** The scheduled backups: one CronJob running {@code backup-and-verify}. */
+  public static CronJob cronJob(DatabaseBackup backup, Settings settings) {
+    DatabaseBackupSpec spec = backup.getSpec();
+    return new CronJobBuilder()
+        .withMetadata(meta(backup, cronJobName(backup), backupLabels(backup)))
+        .withNewSpec()
+        .withSchedule(spec.schedule)
+        .withTimeZone(timeZone(spec))
+        .withConcurrencyPolicy("Forbid")
+        .withStartingDeadlineSeconds(orDefault(spec.startingDeadlineSeconds, 3600L))
+        .withSuccessfulJobsHistoryLimit(3)
+        .withFailedJobsHistoryLimit(5)
+        .withSuspend(Boolean.TRUE.equals(spec.suspend))
+        .withNewJobTemplate()
+        .withNewMetadata()
+        .withLabels(backupLabels(backup))
+        .endMetadata()
+        .withSpec(backupJobSpec(backup, settings))
+        .endJobTemplate()
+        .endSpec()
+        .build();
+  }
+
+  /** One backup now (turnout.dev/backup-now), from the same template as the CronJob's. */
+  public static Job onDemandJob(DatabaseBackup backup, String token, Settings settings) {
+    Map<String, String> labels = backupLabels(backup);
+    ObjectMeta meta = meta(backup, onDemandJobName(backup, token), labels);
+    meta.setAnnotations(new LinkedHashMap<>(Map.of(Labels.BACKUP_NOW, token)));
+    return new JobBuilder().withMetadata(meta).withSpec(backupJobSpec(backup, settings)).build();
+  }
+
+  /**
+   * The restore Job. {@code storage} is the resolved storage (the restore's own, or its backupRef's); its credentials
+   * Secret must exist in the restore's namespace.
+   */
+  public static Job restoreJob(DatabaseRestore restore, StorageSpec storage, Settings settings) {
+    DatabaseRestoreSpec spec = restore.getSpec();
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE);
+    labels.put(RESTORE_LABEL, restore.getMetadata().getName());
+    List<EnvVar> env = new ArrayList<>();
+    env.add(secretEnv("MONGODB_URI", spec.target.uriSecretRef));
+    env.addAll(s3Env(storage.s3));
+    env.add(env("OBJECT", spec.object));
+    env.add(env("DROP", String.valueOf(Boolean.TRUE.equals(spec.drop))));
+    if (spec.nsFrom != null && !spec.nsFrom.isEmpty()) {
+      env.add(env("NS_FROM", spec.nsFrom));
+      env.add(env("NS_TO", spec.nsTo));
+    }
+    String image = spec.image != null ? spec.image : settings.agentImage();
+    JobSpec jobSpec = jobSpec(image, settings, "restore", env, null, 0, null, labels);
+    return new JobBuilder().withMetadata(meta(restore, restoreJobName(restore), labels)).withSpec(jobSpec).build();
+  }
+
+  private static JobSpec backupJobSpec(DatabaseBackup backup, Settings settings) {
+    DatabaseBackupSpec spec = backup.getSpec();
+    List<EnvVar> env = new ArrayList<>();
+    env.add(secretEnv("MONGODB_URI", spec.mongodb.uriSecretRef));
+    env.addAll(s3Env(spec.storage.s3));
+    List<String> dbs = spec.mongodb.databases == null ? List.of() : spec.mongodb.databases;
+    env.add(env("DATABASES", String.join(",", dbs)));
+    env.add(env("VERIFY_MODE", spec.verify == null || spec.verify.mode == null ? "Checksum" : spec.verify.mode.name()));
+    env.add(env("TIME_ZONE", timeZone(spec)));
+    String image = spec.image != null ? spec.image : settings.agentImage();
+    return jobSpec(
+        image,
+        settings,
+        "backup-and-verify",
+        env,
+        orDefault(spec.activeDeadlineSeconds, 7200L),
+        orDefault(spec.backoffLimit, 1),
+        spec.resources,
+        backupLabels(backup));
+  }
+
+  private static JobSpec jobSpec(
+      String image,
+      Settings settings,
+      String subcommand,
+      List<EnvVar> env,
+      Long activeDeadlineSeconds,
+      int backoffLimit,
+      io.fabric8.kubernetes.api.model.ResourceRequirements resources,
+      Map<String, String> labels) {
+    List<String> command = new ArrayList<>(settings.agentCommand());
+    command.add(subcommand);
+    Container c =
+        new ContainerBuilder()
+            .withName(CONTAINER)
+            .withImage(image)
+            .withCommand(command)
+            .withEnv(env)
+            .withResources(resources)
+            .withNewSecurityContext()
+            .withRunAsNonRoot(true)
+            .withReadOnlyRootFilesystem(true)
+            .withAllowPrivilegeEscalation(false)
+            .withNewCapabilities()
+            .withDrop("ALL")
+            .endCapabilities()
+            .endSecurityContext()
+            .addNewVolumeMount()
+            .withName("tmp")
+            .withMountPath("/tmp")
+            .endVolumeMount()
+            .build();
+    return new JobSpecBuilder()
+        .withBackoffLimit(backoffLimit)
+        .withActiveDeadlineSeconds(activeDeadlineSeconds)
+        .withNewTemplate()
+        .withNewMetadata()
+        .withLabels(labels)
+        .endMetadata()
+        .withSpec(
+            new PodSpecBuilder()
+                .withRestartPolicy("Never")
+                .withServiceAccountName(settings.serviceAccountName())
+                .withAutomountServiceAccountToken(false)
+                .withNewSecurityContext()
+                .withRunAsNonRoot(true)
+                .withNewSeccompProfile()
+                .withType("RuntimeDefault")
+                .endSeccompProfile()
+                .endSecurityContext()
+                .withContainers(c)
+                .addNewVolume()
+                .withName("tmp")
+                .withNewEmptyDir()
+                .endEmptyDir()
+                .endVolume()
+                .build())
+        .endTemplate()
+        .build();
+  }
+
+  private static List<EnvVar> s3Env(StorageSpec.S3Spec s3) {
+    StorageSpec.CredentialsRef cred = s3.credentialsSecretRef;
+    List<EnvVar> env = new ArrayList<>();
+    env.add(secretEnv("AWS_ACCESS_KEY_ID", new SecretKeyRef(cred.name, orDefault(cred.accessKeyIdKey, "AWS_ACCESS_KEY_ID"))));
+    env.add(
+        secretEnv(
+            "AWS_SECRET_ACCESS_KEY", new SecretKeyRef(cred.name, orDefault(cred.secretAccessKeyKey, "AWS_SECRET_ACCESS_KEY"))));
+    env.add(env("S3_ENDPOINT", s3.endpoint == null ? "" : s3.endpoint));
+    env.add(env("S3_REGION", orDefault(s3.region, "us-east-1")));
+    env.add(env("S3_BUCKET", s3.bucket));
+    env.add(env("S3_PREFIX", orDefault(s3.prefix, "")));
+    env.add(env("S3_FORCE_PATH_STYLE", String.valueOf(Boolean.TRUE.equals(s3.forcePathStyle))));
+    return env;
+  }
+
+  private static EnvVar secretEnv(String name, SecretKeyRef ref) {
+    return new EnvVarBuilder()
+        .withName(name)
+        .withNewValueFrom()
+        .withNewSecretKeyRef()
+        .withName(ref.name)
+        .withKey(ref.key)
+        .withOptional(false)
+        .endSecretKeyRef()
+        .endValueFrom()
+        .build();
+  }
+
+  private static EnvVar env(String name, String value) {
+    return new EnvVarBuilder().withName(name).withValue(value).build();
+  }
+
+  private static Map<String, String> backupLabels(DatabaseBackup backup) {
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE);
+    labels.put(BACKUP_LABEL, backup.getMetadata().getName());
+    return labels;
+  }
+
+  private static ObjectMeta meta(HasMetadata owner, String name, Map<String, String> labels) {
+    ObjectMetaBuilder b =
+        new ObjectMetaBuilder()
+            .withName(name)
+            .withNamespace(owner.getMetadata().getNamespace())
+            .withLabels(new LinkedHashMap<>(labels));
+    if (owner.getMetadata().getUid() != null) {
+      b.withOwnerReferences(
+          new OwnerReferenceBuilder()
+              .withApiVersion(owner.getApiVersion())
+              .withKind(owner.getKind())
+              .withName(owner.getMetadata().getName())
+              .withUid(owner.getMetadata().getUid())
+              .withController(true)
+              .withBlockOwnerDeletion(true)
+              .build());
+    }
+    return b.build();
+  }
+
+  private static String timeZone(DatabaseBackupSpec spec) {
+    return spec.timeZone == null || spec.timeZone.isBlank() ? "Etc/UTC" : spec.timeZone;
+  }
+
+  private static <T> T orDefault(T v, T d) {
+    return v == null ? d : v;
+  }
+
+  static String sha256Hex(String s) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

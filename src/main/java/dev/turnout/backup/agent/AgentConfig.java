@@ -1,0 +1,128 @@
+package dev.turnout.backup.agent;
+
+import dev.turnout.backup.catalog.S3Settings;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The agent's settings, from environment variables only (the Job's pod gets the secret ones from Secrets at start).
+ *
+ * <p>Secret: MONGODB_URI, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY. Not secret: S3_ENDPOINT, S3_REGION, S3_BUCKET,
+ * S3_PREFIX, S3_FORCE_PATH_STYLE, DATABASES (comma-separated; empty = all), VERIFY_MODE (Checksum | RestoreTest),
+ * TIME_ZONE, MONGODUMP, MONGORESTORE, MONGOD (binary paths), and for verify/restore OBJECT (key or "latest"),
+ * EXPECTED_SHA256, DROP, NS_FROM, NS_TO; S3_PART_SIZE_MB (tuning, default 16). {@link #toString()} shows no secret.
+ */
+public record AgentConfig(
+    String mongodbUri,
+    S3Settings s3,
+    List<String> databases,
+    String verifyMode,
+    ZoneId timeZone,
+    String mongodump,
+    String mongorestore,
+    String mongod,
+    String object,
+    String expectedSha256,
+    boolean drop,
+    String nsFrom,
+    String nsTo,
+    int partSizeBytes) {
+
+  public static AgentConfig fromEnv(Map<String, String> env) {
+    S3Settings s3 =
+        new S3Settings(
+            blankToNull(env.get("S3_ENDPOINT")),
+            blankToNull(env.get("S3_REGION")),
+            blankToNull(env.get("S3_BUCKET")),
+            env.getOrDefault("S3_PREFIX", ""),
+            Boolean.parseBoolean(env.getOrDefault("S3_FORCE_PATH_STYLE", "false").trim()),
+            blankToNull(env.get("AWS_ACCESS_KEY_ID")),
+            blankToNull(env.get("AWS_SECRET_ACCESS_KEY")));
+    List<String> dbs = new ArrayList<>();
+    for (String d : env.getOrDefault("DATABASES", "").split(",")) {
+      if (!d.isBlank()) {
+        dbs.add(d.trim());
+      }
+    }
+    String mode = env.getOrDefault("VERIFY_MODE", "Checksum").trim();
+    if (mode.isEmpty()) {
+      mode = "Checksum";
+    }
+    if (!mode.equals("Checksum") && !mode.equals("RestoreTest")) {
+      throw new AgentException("VERIFY_MODE must be Checksum or RestoreTest, not \"" + mode + "\"", 2);
+    }
+    ZoneId zone;
+    try {
+      String tz = env.getOrDefault("TIME_ZONE", "");
+      zone = ZoneId.of(tz.isBlank() ? "Etc/UTC" : tz.trim());
+    } catch (RuntimeException e) {
+      throw new AgentException("TIME_ZONE is not a valid IANA zone: " + env.get("TIME_ZONE"), 2);
+    }
+    return new AgentConfig(
+        blankToNull(env.get("MONGODB_URI")),
+        s3,
+        List.copyOf(dbs),
+        mode,
+        zone,
+        env.getOrDefault("MONGODUMP", "mongodump"),
+        env.getOrDefault("MONGORESTORE", "mongorestore"),
+        env.getOrDefault("MONGOD", "mongod"),
+        blankToNull(env.get("OBJECT")),
+        blankToNull(env.get("EXPECTED_SHA256")),
+        Boolean.parseBoolean(env.getOrDefault("DROP", "false").trim()),
+        blankToNull(env.get("NS_FROM")),
+        blankToNull(env.get("NS_TO")),
+        partSize(env.get("S3_PART_SIZE_MB")));
+  }
+
+  /** Fails with a message naming the missing variables. */
+  void require(boolean needsUri) {
+    List<String> missing = new ArrayList<>();
+    if (needsUri && mongodbUri == null) {
+      missing.add("MONGODB_URI");
+    }
+    if (s3.bucket() == null) {
+      missing.add("S3_BUCKET");
+    }
+    if (s3.accessKeyId() == null) {
+      missing.add("AWS_ACCESS_KEY_ID");
+    }
+    if (s3.secretAccessKey() == null) {
+      missing.add("AWS_SECRET_ACCESS_KEY");
+    }
+    if (!missing.isEmpty()) {
+      throw new AgentException("missing environment variables: " + String.join(", ", missing), 2);
+    }
+    if ((nsFrom == null) != (nsTo == null)) {
+      throw new AgentException("NS_FROM and NS_TO must be set together", 2);
+    }
+  }
+
+  /** S3_PART_SIZE_MB (5..512, default 16): multipart part size; archives up to 10,000 parts. */
+  private static int partSize(String mb) {
+    if (mb == null || mb.isBlank()) {
+      return 16 * 1024 * 1024;
+    }
+    try {
+      int v = Integer.parseInt(mb.trim());
+      if (v >= 5 && v <= 512) {
+        return v * 1024 * 1024;
+      }
+    } catch (NumberFormatException e) {
+      // fall through
+    }
+    throw new AgentException("S3_PART_SIZE_MB must be a whole number from 5 to 512, not \"" + mb + "\"", 2);
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s.trim();
+  }
+
+  @Override
+  public String toString() {
+    return "AgentConfig[mongodbUri=" + (mongodbUri == null ? "null" : "***") + ", s3=" + s3 + ", databases="
+        + databases + ", verifyMode=" + verifyMode + ", timeZone=" + timeZone + ", object=" + object + "]";
+  }
+}

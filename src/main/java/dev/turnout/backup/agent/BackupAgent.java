@@ -1,0 +1,485 @@
+package dev.turnout.backup.agent;
+
+import dev.turnout.backup.catalog.BackupCatalog;
+import dev.turnout.backup.catalog.BackupKeys;
+import dev.turnout.backup.catalog.BackupManifest;
+import dev.turnout.backup.catalog.S3Errors;
+import dev.turnout.common.Times;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.GZIPInputStream;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+
+/** The backup agent's three operations; {@link AgentMain} is its command line. */
+public class BackupAgent {
+  private final AgentConfig cfg;
+  private final Clock clock;
+  private final PrintStream log;
+  private final S3Client s3;
+  private final BackupCatalog catalog;
+
+  public BackupAgent(AgentConfig cfg, Clock clock, PrintStream log) {
+    this.cfg = cfg;
+    this.clock = clock;
+    this.log = log;
+    this.s3 = cfg.s3().newClient();
+    this.catalog = new BackupCatalog(s3, cfg.s3().bucket(), cfg.s3().prefix());
+  }
+
+  // ---------------------------------------------------------------------------------------------------- backup
+
+  /**
+   * mongodump --archive --gzip [--db X] streamed into a multipart upload; the manifest is written only after mongodump
+   * exited 0 and the upload completed. On any failure the multipart upload is aborted and no manifest is written.
+   */
+  public BackupManifest backup() {
+    cfg.require(true);
+    if (cfg.databases().size() > 1) {
+      throw new AgentException(
+          "DATABASES lists " + cfg.databases().size() + " databases, but mongodump dumps one database (--db) or all;"
+              + " list one database or none", 2);
+    }
+    preflight();
+    String dumpVersion = MongoTool.version(cfg.mongodump());
+    Instant started = clock.instant();
+    String key = BackupKeys.archiveKey(cfg.s3().prefix(), started);
+    if (exists(key) || exists(BackupKeys.manifestKeyForArchive(key))) {
+      throw new AgentException("a backup named " + key + " already exists; not overwriting it");
+    }
+    List<String> args = new ArrayList<>(List.of("--archive", "--gzip"));
+    for (String db : cfg.databases()) {
+      args.add("--db=" + db);
+    }
+    String uploadId = s3call(() -> s3.createMultipartUpload(b -> b.bucket(bucket()).key(key).contentType("application/gzip")).uploadId());
+    long size = 0;
+    MessageDigest sha = sha256();
+    List<CompletedPart> parts = new ArrayList<>();
+    boolean completed = false;
+    try (MongoTool dump = MongoTool.start(cfg.mongodump(), cfg.mongodbUri(), args, log)) {
+      try (InputStream in = new DigestInputStream(dump.process().getInputStream(), sha)) {
+        byte[] buf = new byte[cfg.partSizeBytes()];
+        int partNumber = 1;
+        while (true) {
+          int n = in.readNBytes(buf, 0, buf.length);
+          if (n == 0) {
+            break;
+          }
+          size += n;
+          final int pn = partNumber++;
+          final int len = n;
+          String etag =
+              s3call(() -> s3.uploadPart(
+                      b -> b.bucket(bucket()).key(key).uploadId(uploadId).partNumber(pn).contentLength((long) len),
+                      RequestBody.fromInputStream(new java.io.ByteArrayInputStream(buf, 0, len), len))
+                  .eTag());
+          parts.add(CompletedPart.builder().partNumber(pn).eTag(etag).build());
+          if (n < buf.length) {
+            break;
+          }
+        }
+      } catch (IOException e) {
+        throw new AgentException("reading mongodump's output failed after " + size + " bytes: " + e.getMessage());
+      } catch (AgentException e) {
+        throw new AgentException(e.getMessage() + " (after " + size + " bytes of the archive)");
+      }
+      int rc = dump.waitFor();
+      if (rc != 0) {
+        throw new AgentException("mongodump exited " + rc + " after " + size + " bytes: " + dump.lastStderrLine());
+      }
+      if (size == 0) {
+        throw new AgentException("mongodump exited 0 but wrote nothing: " + dump.lastStderrLine());
+      }
+      s3call(() -> s3.completeMultipartUpload(
+          b -> b.bucket(bucket()).key(key).uploadId(uploadId).multipartUpload(m -> m.parts(parts))));
+      completed = true;
+      BackupManifest m = new BackupManifest();
+      m.object = key;
+      m.sizeBytes = size;
+      m.sha256 = HexFormat.of().formatHex(sha.digest());
+      m.startedAt = Times.format(started);
+      m.completedAt = Times.format(clock.instant().isBefore(started) ? started : clock.instant());
+      m.mongodumpVersion = dumpVersion;
+      m.agentVersion = AgentMain.version();
+      m.databases = new ArrayList<>(cfg.databases());
+      m.counts = dump.counts();
+      s3call(() -> {
+        catalog.writeManifest(m);
+        return null;
+      });
+      log.println("backup: wrote s3://" + bucket() + "/" + key + " (" + size + " bytes, sha256 " + m.sha256 + ") and its manifest");
+      return m;
+    } finally {
+      if (!completed) {
+        try {
+          s3.abortMultipartUpload(b -> b.bucket(bucket()).key(key).uploadId(uploadId));
+          log.println("backup: aborted the multipart upload of " + key + "; no manifest written");
+        } catch (SdkException e) {
+          log.println("backup: could not abort the multipart upload of " + key + ": " + S3Errors.describe(e, cfg.s3()));
+        }
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------- verify
+
+  /**
+   * Checks the archive against its manifest (size, sha256, gzip integrity) and, in RestoreTest mode, restores it into a
+   * throwaway mongod and compares counts. Records the outcome in the manifest (verified, verifiedAt, verifyMode,
+   * verifyError) and throws if it failed.
+   *
+   * @param object archive key, or null for OBJECT / the newest backup
+   */
+  public BackupManifest verify(String object) {
+    cfg.require(false);
+    preflight();
+    String key = object != null ? object : cfg.object() != null ? s3call(() -> catalog.resolve(cfg.object())) : newestBackup();
+    BackupManifest m =
+        s3call(() -> catalog.readManifest(key))
+            .orElseThrow(() -> new AgentException("no manifest for " + key + ": the backup is incomplete, not verifying it"));
+    String error = null;
+    try {
+      checkObject(key, m, true);
+      if ("RestoreTest".equals(cfg.verifyMode())) {
+        restoreTest(key, m);
+      }
+    } catch (AgentException e) {
+      error = e.getMessage();
+    }
+    m.verified = error == null;
+    m.verifiedAt = Times.format(clock.instant());
+    m.verifyMode = cfg.verifyMode();
+    m.verifyError = error;
+    s3call(() -> {
+      catalog.writeManifest(m);
+      return null;
+    });
+    if (error != null) {
+      throw new AgentException("verification of " + key + " failed: " + error);
+    }
+    log.println("verify: " + key + " passed (" + cfg.verifyMode() + ")");
+    return m;
+  }
+
+  /** Re-reads the object: size and sha256 against the manifest, and (when gzip is true) gzip integrity to the end. */
+  private String checkObject(String key, BackupManifest m, boolean gzip) {
+    MessageDigest sha = sha256();
+    long[] count = {0};
+    String etag;
+    try (ResponseInputStream<GetObjectResponse> obj = s3call(() -> s3.getObject(b -> b.bucket(bucket()).key(key)))) {
+      etag = obj.response().eTag();
+      InputStream counted = new CountingDigestStream(obj, sha, count);
+      if (gzip) {
+        try {
+          // not closed: closing would close the object stream before the rest is drained below
+          new GZIPInputStream(counted, 64 * 1024).transferTo(OutputStream.nullOutputStream());
+        } catch (IOException e) {
+          drain(counted);
+          throw new GzipBroken(e.getMessage());
+        }
+      }
+      drain(counted);
+    } catch (GzipBroken e) {
+      String shaNow = HexFormat.of().formatHex(sha.digest());
+      throw new AgentException(
+          "archive " + key + " is not a valid gzip stream (" + e.getMessage() + "); size " + count[0] + " vs manifest "
+              + m.sizeBytes + ", sha256 " + (shaNow.equals(m.sha256) ? "matches" : "differs"));
+    } catch (IOException e) {
+      throw new AgentException("reading " + key + " failed after " + count[0] + " bytes: " + e.getMessage());
+    }
+    String actual = HexFormat.of().formatHex(sha.digest());
+    if (count[0] != m.sizeBytes) {
+      throw new AgentException(
+          "size mismatch for " + key + ": manifest says " + m.sizeBytes + " bytes, object has " + count[0]);
+    }
+    if (!actual.equals(m.sha256)) {
+      throw new AgentException("checksum mismatch for " + key + ": manifest says sha256 " + m.sha256 + ", object has " + actual);
+    }
+    return etag;
+  }
+
+  private void restoreTest(String key, BackupManifest m) {
+    Path dbpath;
+    int port;
+    try {
+      dbpath = Files.createTempDirectory("turnout-restoretest-");
+      try (ServerSocket s = new ServerSocket(0)) {
+        port = s.getLocalPort();
+      }
+    } catch (IOException e) {
+      throw new AgentException("RestoreTest: cannot prepare a temporary mongod: " + e.getMessage());
+    }
+    List<String> mongodArgs = List.of("--dbpath", dbpath.toString(), "--port", String.valueOf(port), "--bind_ip", "127.0.0.1");
+    MongoTool mongod;
+    try {
+      mongod = MongoTool.start(cfg.mongod(), null, mongodArgs, log);
+    } catch (AgentException e) {
+      deleteTree(dbpath);
+      throw new AgentException("RestoreTest needs mongod in the agent image (MONGOD=" + cfg.mongod() + "): " + e.getMessage());
+    }
+    try (mongod) {
+      waitForPort(port, mongod);
+      Map<String, Long> restored = runRestore(key, m, null, "mongodb://127.0.0.1:" + port + "/", List.of());
+      if (m.counts == null || m.counts.isEmpty()) {
+        log.println("verify: manifest has no counts; RestoreTest only checked that mongorestore succeeded");
+        return;
+      }
+      List<String> diffs = new ArrayList<>();
+      for (var e : m.counts.entrySet()) {
+        Long got = restored.get(e.getKey());
+        if (!e.getValue().equals(got)) {
+          diffs.add(e.getKey() + ": manifest " + e.getValue() + ", restored " + got);
+        }
+      }
+      if (!diffs.isEmpty()) {
+        throw new AgentException("RestoreTest: document counts differ: " + String.join("; ", diffs));
+      }
+    } finally {
+      deleteTree(dbpath);
+    }
+  }
+
+  private void waitForPort(int port, MongoTool mongod) {
+    long deadline = System.nanoTime() + 120_000_000_000L;
+    while (System.nanoTime() < deadline) {
+      if (!mongod.process().isAlive()) {
+        throw new AgentException("RestoreTest: mongod exited " + mongod.process().exitValue() + ": " + mongod.lastStderrLine());
+      }
+      try (Socket s = new Socket("127.0.0.1", port)) {
+        return;
+      } catch (IOException e) {
+        sleep(200);
+      }
+    }
+    throw new AgentException("RestoreTest: mongod did not listen on port " + port + " within 120 s");
+  }
+
+  // ---------------------------------------------------------------------------------------------------- restore
+
+  /**
+   * Resolves OBJECT (key, or "latest" = newest verified), checks sha256 against the manifest (and EXPECTED_SHA256)
+   * with a first read BEFORE mongorestore runs, then streams the same object version (If-Match on its ETag) into
+   * mongorestore --archive --gzip [--drop] [--nsFrom --nsTo].
+   */
+  public BackupManifest restore() {
+    cfg.require(true);
+    preflight();
+    String key = s3call(() -> catalog.resolve(cfg.object() == null ? "latest" : cfg.object()));
+    BackupManifest m =
+        s3call(() -> catalog.readManifest(key))
+            .orElseThrow(() -> new AgentException("no manifest for " + key + ": the backup is incomplete, refusing to restore it"));
+    if (cfg.expectedSha256() != null && !cfg.expectedSha256().equalsIgnoreCase(m.sha256)) {
+      throw new AgentException(
+          "checksum mismatch for " + key + ": EXPECTED_SHA256 is " + cfg.expectedSha256() + " but the manifest says "
+              + m.sha256 + "; refusing to restore");
+    }
+    String etag;
+    try {
+      etag = checkObject(key, m, false);
+    } catch (AgentException e) {
+      throw new AgentException(e.getMessage() + "; refusing to restore");
+    }
+    List<String> extra = new ArrayList<>();
+    if (cfg.drop()) {
+      extra.add("--drop");
+    }
+    if (cfg.nsFrom() != null) {
+      extra.add("--nsFrom=" + cfg.nsFrom());
+      extra.add("--nsTo=" + cfg.nsTo());
+    }
+    runRestore(key, m, etag, cfg.mongodbUri(), extra);
+    log.println("restore: restored " + key + " (sha256 " + m.sha256 + ")");
+    return m;
+  }
+
+  /** Streams the archive into mongorestore; returns the per-namespace counts mongorestore reported. */
+  private Map<String, Long> runRestore(String key, BackupManifest m, String etag, String uri, List<String> extra) {
+    List<String> args = new ArrayList<>(List.of("--archive", "--gzip"));
+    args.addAll(extra);
+    MessageDigest sha = sha256();
+    long[] count = {0};
+    try (MongoTool restore = MongoTool.start(cfg.mongorestore(), uri, args, log)) {
+      String streamError = null;
+      try (ResponseInputStream<GetObjectResponse> obj = s3call(() -> s3.getObject(b -> b.bucket(bucket()).key(key).ifMatch(etag)));
+          OutputStream stdin = restore.process().getOutputStream()) {
+        new CountingDigestStream(obj, sha, count).transferTo(stdin);
+      } catch (IOException e) {
+        streamError = e.getMessage();
+      }
+      int rc = restore.waitFor();
+      if (rc != 0) {
+        throw new AgentException("mongorestore exited " + rc + " after " + count[0] + " bytes: " + restore.lastStderrLine());
+      }
+      if (streamError != null) {
+        throw new AgentException("streaming " + key + " into mongorestore failed after " + count[0] + " bytes: " + streamError);
+      }
+      String actual = HexFormat.of().formatHex(sha.digest());
+      if (count[0] != m.sizeBytes || !actual.equals(m.sha256)) {
+        throw new AgentException(
+            "the object changed while restoring " + key + ": second read has sha256 " + actual + ", manifest says " + m.sha256);
+      }
+      return restore.counts();
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------- helpers
+
+  /** Fails early with a clear message on a missing bucket or rejected keys. */
+  private void preflight() {
+    s3call(() -> s3.headBucket(b -> b.bucket(bucket())));
+  }
+
+  private String newestBackup() {
+    return s3call(catalog::list).stream()
+        .max(Comparator.comparing(BackupCatalog.Entry::time))
+        .map(BackupCatalog.Entry::archiveKey)
+        .orElseThrow(() -> new AgentException("no backup under s3://" + bucket() + "/" + cfg.s3().prefix() + " to verify"));
+  }
+
+  private boolean exists(String key) {
+    try {
+      s3.headObject(b -> b.bucket(bucket()).key(key));
+      return true;
+    } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException e) {
+      return false;
+    } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
+      if (e.statusCode() == 404) {
+        return false;
+      }
+      throw new AgentException(S3Errors.describe(e, cfg.s3()));
+    }
+  }
+
+  private String bucket() {
+    return cfg.s3().bucket();
+  }
+
+  private <T> T s3call(java.util.function.Supplier<T> call) {
+    try {
+      return call.get();
+    } catch (SdkException e) {
+      throw new AgentException(S3Errors.describe(e, cfg.s3()));
+    } catch (IllegalArgumentException e) {
+      throw new AgentException(e.getMessage());
+    }
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void drain(InputStream in) throws IOException {
+    in.transferTo(OutputStream.nullOutputStream());
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AgentException("interrupted");
+    }
+  }
+
+  private static void deleteTree(Path dir) {
+    try (var walk = Files.walk(dir)) {
+      walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // best effort
+    }
+  }
+
+  static Map<String, Object> summary(String command, BackupManifest m) {
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("command", command);
+    r.put("ok", true);
+    if (m != null) {
+      r.put("object", m.object);
+      r.put("sizeBytes", m.sizeBytes);
+      r.put("sha256", m.sha256);
+      r.put("startedAt", m.startedAt);
+      r.put("completedAt", m.completedAt);
+      if (m.verified != null) {
+        r.put("verified", m.verified);
+      }
+    }
+    return r;
+  }
+
+  private static final class GzipBroken extends RuntimeException {
+    GzipBroken(String message) {
+      super(message);
+    }
+  }
+
+  /** Counts and hashes every byte read through it. */
+  private static final class CountingDigestStream extends java.io.FilterInputStream {
+    private final MessageDigest sha;
+    private final long[] count;
+
+    CountingDigestStream(InputStream in, MessageDigest sha, long[] count) {
+      super(in);
+      this.sha = sha;
+      this.count = count;
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = in.read();
+      if (b >= 0) {
+        sha.update((byte) b);
+        count[0]++;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = in.read(b, off, len);
+      if (n > 0) {
+        sha.update(b, off, n);
+        count[0] += n;
+      }
+      return n;
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+      byte[] buf = new byte[8192];
+      long done = 0;
+      while (done < n) {
+        int r = read(buf, 0, (int) Math.min(buf.length, n - done));
+        if (r < 0) {
+          break;
+        }
+        done += r;
+      }
+      return done;
+    }
+  }
+}

@@ -1,0 +1,187 @@
+package dev.turnout.backup.agent;
+
+import java.io.BufferedReader;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Runs one mongodump/mongorestore/mongod process. The connection string never goes on the command line: it is written
+ * to a 0600 YAML file passed as {@code --config=<file>} and deleted when the process is closed. stderr is forwarded
+ * (with credentials in URIs redacted), its last line kept for error messages and its per-collection counts parsed.
+ */
+final class MongoTool implements Closeable {
+  private static final Pattern DUMP_COUNT = Pattern.compile("done dumping (\\S+) \\((\\d+) documents?\\)");
+  private static final Pattern RESTORE_COUNT =
+      Pattern.compile("finished restoring (\\S+) \\((\\d+) documents?, (\\d+) failures?\\)");
+  private static final Pattern URI_CREDENTIALS = Pattern.compile("(mongodb(\\+srv)?://)[^@/\\s]+@");
+
+  private final Process process;
+  private final Path configFile;
+  private final Thread stderrPump;
+  private final Map<String, Long> counts = new LinkedHashMap<>();
+  private volatile String lastStderrLine = "";
+  private final String name;
+
+  private MongoTool(String name, Process process, Path configFile, PrintStream log, String secret) {
+    this.name = name;
+    this.process = process;
+    this.configFile = configFile;
+    this.stderrPump =
+        new Thread(
+            () -> {
+              try (BufferedReader r =
+                  new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                  String safe = redact(line, secret);
+                  if (!safe.isBlank()) {
+                    lastStderrLine = safe.strip();
+                  }
+                  parseCount(safe);
+                  log.println(name + ": " + safe);
+                }
+              } catch (IOException e) {
+                // process gone
+              }
+            },
+            name + "-stderr");
+    stderrPump.setDaemon(true);
+    stderrPump.start();
+  }
+
+  /**
+   * Starts {@code binary --config=<0600 file with uri> args...}, or without --config when uri is null.
+   *
+   * @throws AgentException when the binary cannot be started
+   */
+  static MongoTool start(String binary, String uri, List<String> args, PrintStream log) {
+    Path cfg = null;
+    try {
+      List<String> cmd = new ArrayList<>();
+      cmd.add(binary);
+      if (uri != null) {
+        cfg = writeConfig(uri);
+        cmd.add("--config=" + cfg);
+      }
+      cmd.addAll(args);
+      ProcessBuilder pb = new ProcessBuilder(cmd);
+      Process p = pb.start();
+      return new MongoTool(Path.of(binary).getFileName().toString(), p, cfg, log, uri);
+    } catch (IOException e) {
+      deleteQuietly(cfg);
+      throw new AgentException(
+          binary + " could not be started (" + e.getMessage() + "): is it installed in the agent image?");
+    }
+  }
+
+  /** First line of {@code <binary> --version}. */
+  static String version(String binary) {
+    try {
+      Process p = new ProcessBuilder(binary, "--version").redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+        throw new AgentException(binary + " --version failed: " + out.strip());
+      }
+      return out.lines().findFirst().orElse("").strip();
+    } catch (IOException e) {
+      throw new AgentException(
+          binary + " could not be started (" + e.getMessage() + "): is it installed in the agent image?");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AgentException("interrupted");
+    }
+  }
+
+  Process process() {
+    return process;
+  }
+
+  /** Waits for the process and for its stderr to be fully read. */
+  int waitFor() {
+    try {
+      int rc = process.waitFor();
+      stderrPump.join(10_000);
+      return rc;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      process.destroyForcibly();
+      throw new AgentException(name + " interrupted");
+    }
+  }
+
+  String lastStderrLine() {
+    return lastStderrLine;
+  }
+
+  synchronized Map<String, Long> counts() {
+    return new LinkedHashMap<>(counts);
+  }
+
+  @Override
+  public void close() {
+    if (process.isAlive()) {
+      process.destroy();
+      try {
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+          process.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        process.destroyForcibly();
+      }
+    }
+    deleteQuietly(configFile);
+  }
+
+  private synchronized void parseCount(String line) {
+    Matcher m = DUMP_COUNT.matcher(line);
+    if (m.find()) {
+      counts.put(m.group(1), Long.parseLong(m.group(2)));
+      return;
+    }
+    m = RESTORE_COUNT.matcher(line);
+    if (m.find()) {
+      counts.put(m.group(1), Long.parseLong(m.group(2)));
+    }
+  }
+
+  static String redact(String line, String secret) {
+    String out = line;
+    if (secret != null && !secret.isEmpty()) {
+      out = out.replace(secret, "<MONGODB_URI>");
+    }
+    return URI_CREDENTIALS.matcher(out).replaceAll("$1***@");
+  }
+
+  /** YAML {@code uri: '<uri>'} in a new 0600 file in java.io.tmpdir. */
+  static Path writeConfig(String uri) throws IOException {
+    Path f =
+        Files.createTempFile(
+            "turnout-mongo-", ".yaml", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.writeString(f, "uri: '" + uri.replace("'", "''") + "'\n", StandardCharsets.UTF_8);
+    return f;
+  }
+
+  private static void deleteQuietly(Path p) {
+    if (p != null) {
+      try {
+        Files.deleteIfExists(p);
+      } catch (IOException e) {
+        // best effort
+      }
+    }
+  }
+}

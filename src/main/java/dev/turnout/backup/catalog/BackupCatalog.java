@@ -1,0 +1,173 @@
+package dev.turnout.backup.catalog;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * The backups under one bucket and prefix, read from S3 (the manifests are the source of truth, never Job logs).
+ * Only keys in {@link BackupKeys}' layout directly under the prefix are listed or deleted; everything else is ignored.
+ */
+public class BackupCatalog {
+  /** One complete backup: an archive whose manifest exists. */
+  public record Entry(String archiveKey, String manifestKey, Instant time, BackupManifest manifest, boolean archivePresent) {
+    public boolean verified() {
+      return manifest != null && manifest.passedVerification();
+    }
+  }
+
+  private final S3Client s3;
+  private final String bucket;
+  private final String prefix;
+
+  public BackupCatalog(S3Client s3, String bucket, String prefix) {
+    this.s3 = s3;
+    this.bucket = bucket;
+    this.prefix = prefix == null ? "" : prefix;
+  }
+
+  public String bucket() {
+    return bucket;
+  }
+
+  public String prefix() {
+    return prefix;
+  }
+
+  /** Complete backups (manifest present and parseable), newest first. */
+  public List<Entry> list() {
+    Map<String, S3Object> archives = new HashMap<>();
+    TreeMap<String, String> manifests = new TreeMap<>(Comparator.reverseOrder());
+    for (S3Object o : listUnderPrefix()) {
+      String key = o.key();
+      if (BackupKeys.isArchiveKey(prefix, key)) {
+        archives.put(key, o);
+      } else if (BackupKeys.isManifestKey(prefix, key)) {
+        manifests.put(key, key);
+      }
+    }
+    List<Entry> out = new ArrayList<>();
+    for (String manifestKey : manifests.keySet()) {
+      String archiveKey = BackupKeys.archiveKeyForManifest(manifestKey);
+      BackupManifest m;
+      try {
+        m = BackupManifest.parse(s3.getObjectAsBytes(b -> b.bucket(bucket).key(manifestKey)).asByteArray());
+      } catch (NoSuchKeyException | IllegalArgumentException e) {
+        continue; // deleted meanwhile, or not ours after all
+      }
+      Instant time = BackupKeys.timeOf(prefix, manifestKey).orElseThrow();
+      out.add(new Entry(archiveKey, manifestKey, time, m, archives.containsKey(archiveKey)));
+    }
+    return out;
+  }
+
+  /** Archives in Turnout's layout with no manifest: crashed between upload and manifest, never counted as backups. */
+  public List<String> orphanArchives() {
+    List<String> keys = new ArrayList<>();
+    List<S3Object> all = listUnderPrefix();
+    var manifestKeys = new java.util.HashSet<String>();
+    for (S3Object o : all) {
+      if (BackupKeys.isManifestKey(prefix, o.key())) {
+        manifestKeys.add(o.key());
+      }
+    }
+    for (S3Object o : all) {
+      if (BackupKeys.isArchiveKey(prefix, o.key()) && !manifestKeys.contains(BackupKeys.manifestKeyForArchive(o.key()))) {
+        keys.add(o.key());
+      }
+    }
+    keys.sort(Comparator.reverseOrder());
+    return keys;
+  }
+
+  /** The newest backup whose manifest says verified and whose archive is present. */
+  public Optional<Entry> latestVerified() {
+    return list().stream().filter(e -> e.verified() && e.archivePresent()).findFirst();
+  }
+
+  /**
+   * Resolves what a user wrote as the object to restore: {@code latest}, a full key, or a key relative to the prefix.
+   *
+   * @throws IllegalArgumentException when it is not a Turnout archive key or no verified backup exists
+   */
+  public String resolve(String object) {
+    if (object == null || object.isBlank() || object.equals("latest")) {
+      return latestVerified()
+          .map(Entry::archiveKey)
+          .orElseThrow(
+              () -> new IllegalArgumentException(
+                  "no verified backup under s3://" + bucket + "/" + prefix + " to resolve \"latest\""));
+    }
+    if (BackupKeys.isArchiveKey(prefix, object)) {
+      return object;
+    }
+    if (BackupKeys.isArchiveKey(prefix, prefix + object)) {
+      return prefix + object;
+    }
+    throw new IllegalArgumentException(
+        "\"" + object + "\" is not a Turnout backup archive under prefix \"" + prefix
+            + "\" (expected <prefix>yyyy-MM-ddTHH-mm-ssZ.archive.gz)");
+  }
+
+  public Optional<BackupManifest> readManifest(String archiveKey) {
+    requireOurs(archiveKey);
+    try {
+      return Optional.of(
+          BackupManifest.parse(
+              s3.getObjectAsBytes(b -> b.bucket(bucket).key(BackupKeys.manifestKeyForArchive(archiveKey)))
+                  .asByteArray()));
+    } catch (NoSuchKeyException e) {
+      return Optional.empty();
+    }
+  }
+
+  public void writeManifest(BackupManifest manifest) {
+    requireOurs(manifest.object);
+    s3.putObject(
+        b -> b.bucket(bucket).key(BackupKeys.manifestKeyForArchive(manifest.object)).contentType("application/json"),
+        RequestBody.fromBytes(manifest.toJson()));
+  }
+
+  /**
+   * Deletes one backup: manifest first (so it stops counting at once), then the verification marker if any, then the
+   * archive. Refuses keys outside Turnout's layout.
+   */
+  public void delete(String archiveKey) {
+    requireOurs(archiveKey);
+    s3.deleteObject(b -> b.bucket(bucket).key(BackupKeys.manifestKeyForArchive(archiveKey)));
+    s3.deleteObject(b -> b.bucket(bucket).key(BackupKeys.verifiedKeyForArchive(archiveKey)));
+    s3.deleteObject(b -> b.bucket(bucket).key(archiveKey));
+  }
+
+  private void requireOurs(String archiveKey) {
+    if (!BackupKeys.isArchiveKey(prefix, archiveKey)) {
+      throw new IllegalArgumentException("not a Turnout backup archive under prefix \"" + prefix + "\": " + archiveKey);
+    }
+  }
+
+  private List<S3Object> listUnderPrefix() {
+    List<S3Object> out = new ArrayList<>();
+    String token = null;
+    do {
+      var req = ListObjectsV2Request.builder().bucket(bucket).prefix(prefix).delimiter("/");
+      if (token != null) {
+        req.continuationToken(token);
+      }
+      ListObjectsV2Response resp = s3.listObjectsV2(req.build());
+      out.addAll(resp.contents());
+      token = Boolean.TRUE.equals(resp.isTruncated()) ? resp.nextContinuationToken() : null;
+    } while (token != null);
+    return out;
+  }
+}

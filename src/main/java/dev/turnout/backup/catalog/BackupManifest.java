@@ -1,0 +1,80 @@
+package dev.turnout.backup.catalog;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The {@code <base>.manifest.json} object. Its existence means the archive's upload completed after mongodump exited 0;
+ * {@code verified} is null until verification ran, then true or false (with {@code verifyError}).
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
+@JsonPropertyOrder({
+  "formatVersion", "object", "sizeBytes", "sha256", "startedAt", "completedAt", "mongodumpVersion", "agentVersion",
+  "databases", "counts", "verified", "verifiedAt", "verifyMode", "verifyError"
+})
+public class BackupManifest {
+  public static final int FORMAT_VERSION = 1;
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  /** Layout version of this JSON document. */
+  public int formatVersion = FORMAT_VERSION;
+  /** Object key of the archive. */
+  public String object;
+  public long sizeBytes;
+  /** Lower-case hex sha256 of the archive object's bytes. */
+  public String sha256;
+  /** RFC 3339 UTC, when mongodump started. */
+  public String startedAt;
+  /** RFC 3339 UTC, when the upload completed (just before the manifest was written). */
+  public String completedAt;
+  /** First line of {@code mongodump --version}. */
+  public String mongodumpVersion;
+  public String agentVersion;
+  /** Databases asked for; empty means all. */
+  public List<String> databases = new ArrayList<>();
+  /** Documents per namespace ({@code db.collection}) as reported by mongodump; empty when not available. */
+  public Map<String, Long> counts = new LinkedHashMap<>();
+  public Boolean verified;
+  public String verifiedAt;
+  /** Checksum or RestoreTest. */
+  public String verifyMode;
+  /** Why verification failed, when verified is false. */
+  public String verifyError;
+
+  /** verified == true (not a bean getter, so it does not shadow the JSON property). */
+  public boolean passedVerification() {
+    return Boolean.TRUE.equals(verified);
+  }
+
+  public byte[] toJson() {
+    try {
+      return JSON.writeValueAsBytes(this);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public String toJsonString() {
+    return new String(toJson(), StandardCharsets.UTF_8);
+  }
+
+  public static BackupManifest parse(byte[] json) {
+    try {
+      return JSON.readValue(json, BackupManifest.class);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("not a Turnout backup manifest: " + e.getMessage(), e);
+    }
+  }
+}
