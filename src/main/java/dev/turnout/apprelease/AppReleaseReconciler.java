@@ -63,7 +63,8 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
   @Inject Clock clock;
   @Inject EventRecorder events;
   @Inject ReleaseMetrics metrics;
-  @Inject ReleaseGates gates;
+  @Inject BackupGate backupGate;
+  @Inject HealthGate healthGate;
   @Inject dev.turnout.common.WriteCounter writes;
 
   @Override
@@ -183,6 +184,7 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
       }
 
       handleRollbackAnnotation();
+      watchAfterPromotion();
       ensureDeployments(config.checksum());
       ensureServices();
       if (rolloutPending()) {
@@ -578,7 +580,7 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
         gateConditions.remove(BACKUP);
         return true;
       }
-      ReleaseGates.Result r = gates.backupBeforePromotion(release, status, now);
+      GateResult r = backupGate.beforePromotion(release, status, now);
       gate(BACKUP, r.passed(), r.reason(), r.message());
       return r.passed();
     }
@@ -588,7 +590,7 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
         gateConditions.remove(HEALTH);
         return true;
       }
-      ReleaseGates.Result r = gates.prePromotionHealth(release, status, color, now);
+      GateResult r = healthGate.prePromotion(release, status, color, now);
       gate(HEALTH, r.passed(), r.reason(), r.message());
       return r.passed();
     }
@@ -668,6 +670,60 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
       recordRollback(active, previous, "manual rollback (" + Labels.ROLLBACK + "=" + token + ")", "manual");
     }
 
+    /**
+     * During the HealthPolicy's post-promotion window, with the previous color still up: revert when the gate
+     * closes, or when pods of the new color stop being ready behind the active Service.
+     */
+    void watchAfterPromotion() {
+      if (release.getSpec().healthPolicyRef == null || status.previousColor == null || status.activeColor == null
+          || !Objects.equals(status.activeRevision, status.currentRevision)) {
+        return;
+      }
+      RevisionRecord live = record(status.activeRevision);
+      if (live == null || !Outcome.Promoted.name().equals(live.outcome)) {
+        return;
+      }
+      HealthGate.PostPromotion watch = healthGate.postPromotion(release, status, now);
+      if (watch.windowEnd() == null || !now.isBefore(watch.windowEnd())) {
+        return;
+      }
+      requeueAtMost(Duration.between(now, watch.windowEnd()));
+      String reason = null;
+      if (watch.revert()) {
+        reason = watch.message();
+      } else if (watch.revertOnFailure() && status.switchConvergedAt != null) {
+        Color active = Color.parse(status.activeColor);
+        Deployment d = deployments.get(active);
+        int replicas = d == null || d.getSpec().getReplicas() == null ? 0 : d.getSpec().getReplicas();
+        long ready = d == null ? 0 : ReleaseDecisions.readyEndpointsOf(slices.get(release.activeServiceName()), d.getMetadata().getName());
+        if (ready < replicas) {
+          reason = String.format("%d/%d pods of %s ready behind Service %s within the post-promotion window",
+              ready, replicas, active, release.activeServiceName());
+        }
+      }
+      if (reason == null) {
+        return;
+      }
+      Color previous = Color.parse(status.previousColor);
+      Deployment prev = deployments.get(previous);
+      int prevReady = prev == null || prev.getStatus() == null || prev.getStatus().getReadyReplicas() == null ? 0 : prev.getStatus().getReadyReplicas();
+      if (prevReady == 0) {
+        String msg = "health gate closed (" + reason + ") but the previous color " + previous + " has no ready pods to revert to";
+        if (!msg.equals(gateMessage(ROLLBACK))) {
+          events.warning(release, "RevertImpossible", msg);
+        }
+        gate(ROLLBACK, false, "RevertImpossible", msg);
+        return;
+      }
+      Color from = Color.parse(status.activeColor);
+      applyService(release.activeServiceName(), previous, "active");
+      recordRollback(from, previous, "automatic revert: " + reason, "health");
+      gate(HEALTH, false, "Reverted", reason);
+      if (watch.failureDetectedAt() != null) {
+        metrics.reverted(release, Duration.between(watch.failureDetectedAt(), now));
+      }
+    }
+
     void recordRollback(Color from, Color to, String reason, String trigger) {
       RevisionRecord rejected = record(status.activeRevision);
       if (rejected != null) {
@@ -702,7 +758,7 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
           if (status.previousColor != null) {
             int delay = release.getSpec().strategyOrDefault().scaleDownDelay();
             Instant at = now.plusSeconds(delay);
-            Instant window = gates.postPromotionWindowEnd(release, status);
+            Instant window = release.getSpec().healthPolicyRef == null ? null : healthGate.postPromotion(release, status, now).windowEnd();
             if (window != null && window.isAfter(at)) {
               at = window;
             }

@@ -43,6 +43,11 @@ public class ReleaseMetrics {
         .increment();
   }
 
+  public void reverted(AppRelease r, Duration sinceFailureThreshold) {
+    timer("turnout.health.revert.latency", "Time from the failure threshold being reached to the Service being reverted", r)
+        .record(sinceFailureThreshold);
+  }
+
   public void converged(AppRelease r, Duration sinceSwitch) {
     timer("turnout.release.switch.convergence", "Time from the Service switch until only the new color serves", r)
         .record(sinceSwitch);
