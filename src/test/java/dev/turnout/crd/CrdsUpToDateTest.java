@@ -34,7 +34,15 @@ class CrdsUpToDateTest {
   static void generate() throws IOException {
     generated = CrdFiles.generate();
     if (Boolean.getBoolean("turnout.crds.write")) {
-      Path dir = CrdFiles.dir();
+      // the Helm chart ships the same files in its crds/ (HelmChartTest checks they are identical)
+      for (Path dir : new Path[] {CrdFiles.dir(), Path.of("helm/turnout/crds")}) {
+        write(dir);
+      }
+    }
+  }
+
+  static void write(Path dir) throws IOException {
+    {
       Files.createDirectories(dir);
       try (Stream<Path> old = Files.list(dir)) {
         for (Path p : (Iterable<Path>) old::iterator) {
