@@ -1,0 +1,144 @@
+package dev.turnout.apprelease;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.turnout.common.Labels;
+import dev.turnout.testing.CrashingWriteCounter;
+import dev.turnout.testing.EmbeddedClusterResource;
+import dev.turnout.testing.Releases;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Restart safety and write economy of the AppRelease reconciler. */
+@QuarkusTest
+@QuarkusTestResource(EmbeddedClusterResource.class)
+class AppReleaseRestartSafetyTest {
+  @Inject KubernetesClient client;
+  @Inject CrashingWriteCounter crashes;
+
+  @AfterEach
+  void disarm() {
+    crashes.disarm();
+  }
+
+  AppRelease get(String ns) {
+    return client.resources(AppRelease.class).inNamespace(ns).withName("backend").get();
+  }
+
+  String activeColor(String ns) {
+    Service s = client.services().inNamespace(ns).withName("backend").get();
+    return s == null ? null : s.getSpec().getSelector().get(Labels.COLOR);
+  }
+
+  void update(String ns, java.util.function.Consumer<AppRelease> change) {
+    await().atMost(Duration.ofSeconds(30)).ignoreExceptionsInstanceOf(KubernetesClientException.class).until(() -> {
+      AppRelease ar = get(ns);
+      change.accept(ar);
+      client.resource(ar).update();
+      return true;
+    });
+  }
+
+  /** First release on blue, then a second version switched to green: the end state a never-stopped operator reaches. */
+  String releaseTwoVersions(String prefix) {
+    String ns = Releases.newNamespace(client, prefix);
+    client.resource(Releases.backend(ns, "1.0.0", 2)).create();
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+      assertThat(activeColor(ns)).isEqualTo("blue");
+      assertThat(get(ns).getStatus().phase).isEqualTo("Healthy");
+    });
+    update(ns, ar -> ar.getSpec().version = "1.1.0");
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+      AppReleaseStatus s = get(ns).getStatus();
+      assertThat(activeColor(ns)).isEqualTo("green");
+      assertThat(s.phase).isEqualTo("Healthy");
+      assertThat(s.switchConvergedAt).isNotNull();
+    });
+    return ns;
+  }
+
+  /** The parts of the state that must not depend on where the operator stopped. */
+  List<String> endState(String ns) {
+    AppReleaseStatus s = get(ns).getStatus();
+    List<String> state = new ArrayList<>();
+    state.add("phase=" + s.phase);
+    state.add("active=" + s.activeColor + "/" + s.activeRevision);
+    state.add("current=" + s.currentColor + "/" + s.currentRevision);
+    state.add("previous=" + s.previousColor + "/" + s.previousRevision);
+    state.add("history=" + s.history.stream().map(h -> h.revision + ":" + h.version + ":" + h.color + ":" + h.outcome).toList());
+    state.add("service=" + activeColor(ns));
+    state.add("preview=" + client.services().inNamespace(ns).withName("backend-preview").get().getSpec().getSelector().get(Labels.COLOR));
+    for (String color : List.of("blue", "green")) {
+      var d = client.apps().deployments().inNamespace(ns).withName("backend-" + color).get();
+      state.add(color + "=" + d.getSpec().getReplicas() + " rev " + d.getSpec().getTemplate().getMetadata().getLabels().get(Labels.REVISION));
+    }
+    return state;
+  }
+
+  @Test
+  void anOperatorStoppedAtAnyWriteOfAReleaseEndsInTheSameStateAsOneNeverStopped() {
+    List<String> expected = endState(releaseTwoVersions("uninterrupted"));
+    int crashPoints = 0;
+    for (int n = 1; n <= 30; n++) {
+      crashes.crashAtWrite(n);
+      String ns = releaseTwoVersions("crash-at-" + n);
+      boolean crashed = crashes.crashed();
+      crashes.disarm();
+      assertThat(endState(ns)).as("stopped before write %d", n).isEqualTo(expected);
+      if (!crashed) {
+        break; // the whole release took fewer than n writes: every point was covered
+      }
+      crashPoints++;
+    }
+    System.out.printf("restart safety: %d crash points of a two-version release covered%n", crashPoints);
+    assertThat(crashPoints).as("writes of a two-version release, each one a crash point").isGreaterThanOrEqualTo(8);
+  }
+
+  @Test
+  void reconcilingAnUnchangedReleaseMakesNoWrite() {
+    String ns = releaseTwoVersions("no-op");
+    var server = EmbeddedClusterResource.cluster().server();
+    // let the last timers and events settle, then forget what came before
+    await().pollDelay(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5)).until(() -> true);
+    drain(server);
+    for (int i = 0; i < 3; i++) {
+      update(ns, ar -> ar.getMetadata().getAnnotations().put("test/nudge", UUID.randomUUID().toString()));
+    }
+    await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> true);
+    List<String> writes = drain(server).stream()
+        .filter(r -> Set.of("POST", "PUT", "PATCH", "DELETE").contains(r.getMethod()))
+        .map(r -> r.getMethod() + " " + r.getPath())
+        .filter(p -> p.contains("/namespaces/" + ns + "/"))
+        .filter(p -> !p.equals("PUT /apis/turnout.dev/v1alpha1/namespaces/" + ns + "/appreleases/backend")) // the nudges
+        .toList();
+    assertThat(writes).as("writes after three reconciles of an unchanged release").isEmpty();
+    assertThat(get(ns).getMetadata().getAnnotations()).containsKey("test/nudge");
+  }
+
+  static List<RecordedRequest> drain(io.fabric8.kubernetes.client.server.mock.KubernetesMockServer server) {
+    List<RecordedRequest> requests = new ArrayList<>();
+    try {
+      RecordedRequest r;
+      while ((r = server.takeRequest(10, TimeUnit.MILLISECONDS)) != null) {
+        requests.add(r);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return requests;
+  }
+}
