@@ -6,7 +6,12 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
+import io.fabric8.mockwebserver.ServerRequest;
+import io.fabric8.mockwebserver.ServerResponse;
+import java.util.Map;
+import java.util.Queue;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
@@ -52,14 +57,17 @@ public final class EmbeddedCluster implements AutoCloseable {
 
   private EmbeddedCluster(int port, boolean https) {
     this.https = https;
+    // CRUD for everything, plus fixed answers for the few non-CRUD APIs clients call (see answerAuthorization)
+    Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
     this.server = new KubernetesMockServer(new Context(Serialization.jsonMapper()), new MockWebServer(),
-        new HashMap<>(), new KubernetesCrudDispatcher(List.of()), https);
+        responses, new KubernetesMixedDispatcher(responses), https);
     try {
       server.init(InetAddress.getByName("127.0.0.1"), port);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     registerBuiltInStatusSubresources();
+    answerAuthorization();
     this.client = server.createClient();
   }
 
@@ -162,6 +170,22 @@ public final class EmbeddedCluster implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     return file;
+  }
+
+  /**
+   * A cluster without RBAC allows everything: SelfSubjectRulesReview (which JOSDK's leader election asks
+   * before taking the Lease) answers with a rule that allows every verb on every resource.
+   */
+  private void answerAuthorization() {
+    server.expect().post().withPath("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")
+        .andReturn(201, new SelfSubjectRulesReviewBuilder()
+            .withNewMetadata().endMetadata()
+            .withNewSpec().withNamespace("default").endSpec()
+            .withNewStatus().withIncomplete(false)
+            .addNewResourceRule().withApiGroups("*").withResources("*").withVerbs("*").endResourceRule()
+            .addNewNonResourceRule().withNonResourceURLs("*").withVerbs("*").endNonResourceRule()
+            .endStatus().build())
+        .always();
   }
 
   private void registerBuiltInStatusSubresources() {
