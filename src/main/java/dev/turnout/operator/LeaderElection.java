@@ -2,22 +2,34 @@ package dev.turnout.operator;
 
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import jakarta.inject.Singleton;
+import java.time.Duration;
 import java.util.Optional;
+import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.ConfigProvider;
 
 /**
  * Leader election through a coordination.k8s.io Lease, so several replicas of the operator can run and only
- * one acts. Active in the prod profile (quarkus.operator-sdk.activate-leader-election-for-profiles).
+ * one acts. Active in the prod profile (quarkus.operator-sdk.activate-leader-election-for-profiles). A replica
+ * that loses the Lease exits, so Kubernetes restarts it as a stand-by (turnout.leader-election.exit-on-loss).
  */
 @Singleton
 public class LeaderElection extends LeaderElectionConfiguration {
   public LeaderElection() {
+    this(ConfigProvider.getConfig());
+  }
+
+  LeaderElection(Config config) {
     super(
-        ConfigProvider.getConfig().getOptionalValue("turnout.leader-election.lease-name", String.class).orElse("turnout-operator-lock"),
-        ConfigProvider.getConfig()
-            .getOptionalValue("turnout.leader-election.lease-namespace", String.class)
+        config.getOptionalValue("turnout.leader-election.lease-name", String.class).orElse("turnout-operator-lock"),
+        config.getOptionalValue("turnout.leader-election.lease-namespace", String.class)
             .filter(s -> !s.isBlank())
             .or(() -> Optional.ofNullable(System.getenv("POD_NAMESPACE")))
-            .orElse(null));
+            .orElse(null),
+        Duration.ofSeconds(15),
+        Duration.ofSeconds(10),
+        Duration.ofSeconds(2),
+        null,
+        null,
+        config.getOptionalValue("turnout.leader-election.exit-on-loss", Boolean.class).orElse(true));
   }
 }
