@@ -110,7 +110,7 @@ class BackupJobFactoryTest {
     assertThat(cj.getMetadata().getName()).isEqualTo("mongo-prod-backup");
     assertThat(cj.getMetadata().getNamespace()).isEqualTo("auto-author");
     assertThat(cj.getMetadata().getLabels())
-        .containsExactlyEntriesOf(Map.of("app.kubernetes.io/managed-by", "turnout", "turnout.dev/backup", "mongo-prod"));
+        .containsExactlyInAnyOrderEntriesOf(Map.of("app.kubernetes.io/managed-by", "turnout", "turnout.dev/backup", "mongo-prod"));
     assertThat(cj.getMetadata().getOwnerReferences()).singleElement().satisfies(o -> {
       assertThat(o.getKind()).isEqualTo("DatabaseBackup");
       assertThat(o.getApiVersion()).isEqualTo("turnout.dev/v1alpha1");
