@@ -15,7 +15,7 @@ public class BackupSettingsProducer {
   Optional<String> serviceAccount;
 
   @Produces
-  @ApplicationScoped
+  @jakarta.inject.Singleton
   BackupJobFactory.Settings settings() {
     return new BackupJobFactory.Settings(image, serviceAccount.filter(s -> !s.isBlank()).orElse(null));
   }
