@@ -75,7 +75,10 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
   /** Uids of finished Jobs already counted in the metrics (memory only: metrics restart with the process). */
   private final Set<String> counted = ConcurrentHashMap.newKeySet();
 
-  record S3View(Instant readAt, Set<String> finishedJobs, String error) {}
+  /** What the last S3 read found; re-applied on every reconcile so a reconcile never reverts it. */
+  record S3View(Instant readAt, Set<String> finishedJobs, String error, BackupRecord lastSuccessful, List<BackupRecord> backups) {}
+
+  private final dev.turnout.common.StaleReadGuard staleReads = new dev.turnout.common.StaleReadGuard();
 
   @Override
   public List<EventSource<?, DatabaseBackup>> prepareEventSources(EventSourceContext<DatabaseBackup> context) {
@@ -99,6 +102,10 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
 
   @Override
   public UpdateControl<DatabaseBackup> reconcile(DatabaseBackup backup, Context<DatabaseBackup> context) {
+    if (staleReads.isStale(backup)) {
+      // our own status write has not reached the cache yet: a status built on this copy would revert it
+      return UpdateControl.<DatabaseBackup>noUpdate().rescheduleAfter(Duration.ofMillis(200));
+    }
     Instant now = clock.instant();
     String ns = backup.getMetadata().getNamespace();
     String key = ns + "/" + backup.getMetadata().getName();
@@ -196,7 +203,12 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
         }
         status.conditions = Conditions.set(status.conditions, STORAGE_REACHABLE, false, "StorageError", error, generation, now);
       }
-      views.put(key, new S3View(now, new HashSet<>(finishedUids), error));
+      views.put(key, new S3View(now, new HashSet<>(finishedUids), error,
+          error == null ? status.lastSuccessfulBackup : view == null ? null : view.lastSuccessful(),
+          error == null ? status.backups : view == null ? null : view.backups()));
+    } else if (view != null && view.backups() != null) {
+      status.lastSuccessfulBackup = view.lastSuccessful();
+      status.backups = view.backups();
     }
     BackupRecord last = status.lastSuccessfulBackup;
     status.lastSuccessTime = last == null ? null : last.completedAt;
@@ -229,6 +241,7 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
     }
 
     if (StatusPatcher.patchIfChanged(client, backup, before, status)) {
+      staleReads.wrote(backup);
       writes.write();
     }
     if (!problems.isEmpty()) {

@@ -549,7 +549,10 @@ class DatabaseBackupLifecycleTest {
     // live on blue without the gate
     client.resource(Releases.backend(ns, "1.0.0", 1)).create();
     Resource<AppRelease> release = client.resources(AppRelease.class).inNamespace(ns).withName("backend");
-    eventually(() -> assertThat(release.get().getStatus().phase).isEqualTo("Healthy"));
+    eventually(() -> {
+      assertThat(release.get().getStatus()).isNotNull();
+      assertThat(release.get().getStatus().phase).isEqualTo("Healthy");
+    });
     clock.advance(Duration.ofSeconds(60));
 
     // from now on backups wait until the test allows them
@@ -567,6 +570,7 @@ class DatabaseBackupLifecycleTest {
     });
     eventually(() -> {
       AppReleaseStatus s = release.get().getStatus();
+      assertThat(s).isNotNull();
       assertThat(s.currentRevision).isEqualTo(2L);
       assertThat(backup(ns).get().getMetadata().getAnnotations()).containsEntry(Labels.BACKUP_NOW, "apprelease-backend-r2");
       assertThat(s.conditions).anySatisfy(c -> assertThat(c.getMessage()).contains("waiting for a verified backup from DatabaseBackup mongo-prod"));
