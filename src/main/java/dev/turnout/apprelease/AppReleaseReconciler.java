@@ -73,7 +73,28 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
         OwnedInformers.byReleaseLabel(Deployment.class, context),
         OwnedInformers.byReleaseLabel(Service.class, context),
         OwnedInformers.byReleaseLabel(EndpointSlice.class, context),
-        OwnedInformers.byReleaseLabel(Job.class, context));
+        OwnedInformers.byReleaseLabel(Job.class, context),
+        backupsOfReleases(context));
+  }
+
+  /**
+   * DatabaseBackups named by spec.backupBeforePromotion: a change of one (its status after a backup) reconciles the
+   * releases in its namespace that reference it, so the backup gate opens without waiting for the periodic recheck.
+   */
+  static InformerEventSource<dev.turnout.backup.DatabaseBackup, AppRelease> backupsOfReleases(EventSourceContext<AppRelease> context) {
+    return new InformerEventSource<>(
+        io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration
+            .from(dev.turnout.backup.DatabaseBackup.class, AppRelease.class)
+            .withName("apprelease-databasebackup")
+            .withSecondaryToPrimaryMapper(
+                b -> context.getPrimaryCache()
+                    .list(b.getMetadata().getNamespace(),
+                        ar -> ar.getSpec() != null && ar.getSpec().backupBeforePromotion != null
+                            && b.getMetadata().getName().equals(ar.getSpec().backupBeforePromotion.name))
+                    .map(ResourceID::fromResource)
+                    .collect(java.util.stream.Collectors.toSet()))
+            .build(),
+        context);
   }
 
   private final dev.turnout.common.StaleReadGuard staleReads = new dev.turnout.common.StaleReadGuard();

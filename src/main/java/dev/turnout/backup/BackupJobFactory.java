@@ -108,6 +108,14 @@ public final class BackupJobFactory {
    * Secret must exist in the restore's namespace.
    */
   public static Job restoreJob(DatabaseRestore restore, StorageSpec storage, Settings settings) {
+    return restoreJob(restore, storage, settings, restore.getSpec().object, null);
+  }
+
+  /**
+   * The restore Job for an object the operator already resolved ("latest" becomes a key, so the Job restores exactly
+   * what status reports), with EXPECTED_SHA256 from its manifest: the agent refuses a manifest or object that differs.
+   */
+  public static Job restoreJob(DatabaseRestore restore, StorageSpec storage, Settings settings, String object, String expectedSha256) {
     DatabaseRestoreSpec spec = restore.getSpec();
     Map<String, String> labels = new LinkedHashMap<>();
     labels.put(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE);
@@ -115,7 +123,10 @@ public final class BackupJobFactory {
     List<EnvVar> env = new ArrayList<>();
     env.add(secretEnv("MONGODB_URI", spec.target.uriSecretRef));
     env.addAll(s3Env(storage.s3));
-    env.add(env("OBJECT", spec.object));
+    env.add(env("OBJECT", object));
+    if (expectedSha256 != null) {
+      env.add(env("EXPECTED_SHA256", expectedSha256));
+    }
     env.add(env("DROP", String.valueOf(Boolean.TRUE.equals(spec.drop))));
     if (spec.nsFrom != null && !spec.nsFrom.isEmpty()) {
       env.add(env("NS_FROM", spec.nsFrom));

@@ -76,6 +76,95 @@ public final class CronSchedule {
     return Optional.empty();
   }
 
+  /**
+   * The first time strictly after {@code after} at which the schedule fires in {@code zone}, as the CronJob
+   * controller (robfig/cron) computes it: when both day fields are restricted (neither is {@code *} or {@code ?}),
+   * a day matches if either matches, otherwise both must. Local times skipped by a daylight-saving gap are not
+   * fired. Empty for an invalid schedule or one that never fires within 5 years (e.g. 30 February).
+   */
+  public static Optional<java.time.Instant> next(String schedule, java.time.ZoneId zone, java.time.Instant after) {
+    if (validate(schedule).isPresent()) {
+      return Optional.empty();
+    }
+    String s = schedule.trim();
+    s = switch (s) {
+      case "@yearly", "@annually" -> "0 0 1 1 *";
+      case "@monthly" -> "0 0 1 * *";
+      case "@weekly" -> "0 0 * * 0";
+      case "@daily", "@midnight" -> "0 0 * * *";
+      case "@hourly" -> "0 * * * *";
+      default -> s;
+    };
+    String[] parts = s.split("\\s+");
+    java.util.BitSet[] bits = new java.util.BitSet[5];
+    for (int i = 0; i < 5; i++) {
+      bits[i] = bits(parts[i], i);
+    }
+    if (bits[4].get(7)) {
+      bits[4].set(0);
+    }
+    boolean domStar = isStar(parts[2]);
+    boolean dowStar = isStar(parts[4]);
+    java.time.ZonedDateTime start =
+        after.atZone(zone).truncatedTo(java.time.temporal.ChronoUnit.MINUTES).plusMinutes(1);
+    java.time.LocalDate day = start.toLocalDate();
+    for (int d = 0; d < 366 * 5; d++, day = day.plusDays(1)) {
+      if (!bits[3].get(day.getMonthValue())) {
+        continue;
+      }
+      boolean dom = bits[2].get(day.getDayOfMonth());
+      boolean dow = bits[4].get(day.getDayOfWeek().getValue() % 7);
+      if (!(domStar || dowStar ? dom && dow : dom || dow)) {
+        continue;
+      }
+      for (int h = bits[1].nextSetBit(0); h >= 0; h = bits[1].nextSetBit(h + 1)) {
+        for (int m = bits[0].nextSetBit(0); m >= 0; m = bits[0].nextSetBit(m + 1)) {
+          java.time.LocalDateTime local = day.atTime(h, m);
+          if (!zone.getRules().isValidOffset(local, zone.getRules().getOffset(local))
+              || zone.getRules().getValidOffsets(local).isEmpty()) {
+            continue; // in a daylight-saving gap
+          }
+          java.time.Instant t = java.time.ZonedDateTime.ofLocal(local, zone, null).toInstant();
+          if (!t.isBefore(start.toInstant())) {
+            return Optional.of(t);
+          }
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static boolean isStar(String field) {
+    return field.equals("*") || field.equals("?") || field.equals("*/1");
+  }
+
+  private static java.util.BitSet bits(String field, int index) {
+    java.util.BitSet set = new java.util.BitSet();
+    for (String item : field.split(",", -1)) {
+      String range = item;
+      int step = 1;
+      if (item.contains("/")) {
+        String[] st = item.split("/", -1);
+        range = st[0];
+        step = Integer.parseInt(st[1]);
+      }
+      int lo;
+      int hi;
+      if (range.equals("*") || range.equals("?")) {
+        lo = RANGES[index][0];
+        hi = RANGES[index][1];
+      } else {
+        String[] b = range.split("-", -1);
+        lo = value(b[0], index);
+        hi = b.length == 2 ? value(b[1], index) : (item.contains("/") ? RANGES[index][1] : lo);
+      }
+      for (int v = lo; v <= hi; v += step) {
+        set.set(v);
+      }
+    }
+    return set;
+  }
+
   private static Integer value(String s, int index) {
     if (s.matches("\\d+")) {
       return Integer.parseInt(s);

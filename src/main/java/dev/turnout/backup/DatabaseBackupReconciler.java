@@ -1,15 +1,33 @@
 package dev.turnout.backup;
 
+import dev.turnout.backup.BackupStorage.StorageException;
+import dev.turnout.backup.DatabaseBackupStatus.BackupRecord;
+import dev.turnout.backup.catalog.BackupCatalog;
+import dev.turnout.backup.retention.Retention;
+import dev.turnout.common.Conditions;
 import dev.turnout.common.EventRecorder;
+import dev.turnout.common.Labels;
+import dev.turnout.common.OwnedObjects;
 import dev.turnout.common.SecretChecks;
 import dev.turnout.common.StatusPatcher;
+import dev.turnout.common.Times;
 import dev.turnout.common.ValidationReport;
+import dev.turnout.common.WriteCounter;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.DateTimeException;
@@ -17,26 +35,319 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import org.jboss.logging.Logger;
 
-/** Validates a DatabaseBackup (Secrets, time zone, schedule) and reports Ready naming the bad field. */
+/**
+ * Reconciles a DatabaseBackup: validates it, owns its CronJob (the schedule runs without the operator), runs one
+ * on-demand Job per new turnout.dev/backup-now token, and reports status from Jobs' conditions and from the manifests
+ * in S3 (never from logs). S3 is read only when a backup Job finished, or every {@link #S3_REFRESH}; retention prunes
+ * only after a new verified backup appeared.
+ */
 @ControllerConfiguration(name = "databasebackup", generationAwareEventProcessing = false)
 public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
+  private static final Logger LOG = Logger.getLogger(DatabaseBackupReconciler.class);
+  static final Duration S3_REFRESH = Duration.ofMinutes(5);
+  static final Duration RECHECK = Duration.ofMinutes(5);
+  public static final String LAST_BACKUP_SUCCEEDED = "LastBackupSucceeded";
+  public static final String VERIFIED = "Verified";
+  public static final String STORAGE_REACHABLE = "StorageReachable";
+
   @Inject KubernetesClient client;
   @Inject Clock clock;
   @Inject EventRecorder events;
+  @Inject BackupStorage storage;
+  @Inject BackupMetrics metrics;
+  @Inject WriteCounter writes;
+  @Inject BackupJobFactory.Settings settings;
+
+  /** Per DatabaseBackup (namespace/name): when S3 was last read and which finished Jobs had been seen then. */
+  private final Map<String, S3View> views = new ConcurrentHashMap<>();
+  /** Uids of finished Jobs already counted in the metrics (memory only: metrics restart with the process). */
+  private final Set<String> counted = ConcurrentHashMap.newKeySet();
+
+  /** What the last S3 read found; re-applied on every reconcile so a reconcile never reverts it. */
+  record S3View(Instant readAt, Set<String> finishedJobs, String error, BackupRecord lastSuccessful, List<BackupRecord> backups) {}
+
+  private final dev.turnout.common.StaleReadGuard staleReads = new dev.turnout.common.StaleReadGuard();
+
+  @Override
+  public List<EventSource<?, DatabaseBackup>> prepareEventSources(EventSourceContext<DatabaseBackup> context) {
+    return List.of(byBackupLabel(CronJob.class, context), byBackupLabel(Job.class, context));
+  }
+
+  static <R extends HasMetadata> InformerEventSource<R, DatabaseBackup> byBackupLabel(
+      Class<R> type, EventSourceContext<DatabaseBackup> context) {
+    return new InformerEventSource<>(
+        InformerEventSourceConfiguration.from(type, DatabaseBackup.class)
+            .withName("databasebackup-" + type.getSimpleName().toLowerCase(Locale.ROOT))
+            .withLabelSelector(Labels.MANAGED_SELECTOR)
+            .withSecondaryToPrimaryMapper(
+                r -> {
+                  String name = r.getMetadata().getLabels() == null ? null : r.getMetadata().getLabels().get(Labels.BACKUP);
+                  return name == null ? Set.of() : Set.of(new ResourceID(name, r.getMetadata().getNamespace()));
+                })
+            .build(),
+        context);
+  }
 
   @Override
   public UpdateControl<DatabaseBackup> reconcile(DatabaseBackup backup, Context<DatabaseBackup> context) {
+    if (staleReads.isStale(backup)) {
+      // our own status write has not reached the cache yet: a status built on this copy would revert it
+      return UpdateControl.<DatabaseBackup>noUpdate().rescheduleAfter(Duration.ofMillis(200));
+    }
     Instant now = clock.instant();
+    String ns = backup.getMetadata().getNamespace();
+    String key = ns + "/" + backup.getMetadata().getName();
+    Long generation = backup.getMetadata().getGeneration();
+    DatabaseBackupSpec spec = backup.getSpec();
     DatabaseBackupStatus before = backup.getStatus();
     DatabaseBackupStatus status = before == null ? new DatabaseBackupStatus() : Serialization.clone(before);
-    status.observedGeneration = backup.getMetadata().getGeneration();
+    status.observedGeneration = generation;
+
+    // ---- validity and the CronJob
     List<String> problems = problems(backup);
-    status.conditions = ValidationReport.ready(events, backup, status.conditions, problems, "schedule, storage and Secrets valid", now);
-    StatusPatcher.patchIfChanged(client, backup, before, status);
-    // Secrets are not watched (that would need list/watch on every Secret): re-check them periodically
-    return UpdateControl.<DatabaseBackup>noUpdate().rescheduleAfter(Duration.ofSeconds(problems.isEmpty() ? 300 : 30));
+    ZoneId zone = problems.isEmpty() ? zone(spec) : null;
+    CronJob cronJob = null;
+    if (!problems.isEmpty()) {
+      status.conditions = ValidationReport.ready(events, backup, status.conditions, problems, "", now);
+    } else {
+      String name = BackupJobFactory.cronJobName(backup);
+      CronJob actual =
+          context.getSecondaryResources(CronJob.class).stream().filter(c -> name.equals(c.getMetadata().getName())).findFirst()
+              .orElseGet(() -> client.batch().v1().cronjobs().inNamespace(ns).withName(name).get());
+      Optional<String> conflict = OwnedObjects.conflict(actual, backup);
+      if (conflict.isPresent()) {
+        boolean isNew = Conditions.find(status.conditions, ValidationReport.READY)
+            .map(c -> !conflict.get().equals(c.getMessage())).orElse(true);
+        if (isNew) {
+          events.warning(backup, "CronJobConflict", conflict.get());
+        }
+        status.conditions = Conditions.set(status.conditions, ValidationReport.READY, false, "CronJobConflict", conflict.get(), generation, now);
+      } else {
+        cronJob = OwnedObjects.apply(client, actual, BackupJobFactory.cronJob(backup, settings), null, writes);
+        status.conditions = Conditions.set(status.conditions, ValidationReport.READY, true, "Scheduled",
+            "CronJob " + name + " runs \"" + spec.schedule + "\" in " + zone + (Boolean.TRUE.equals(spec.suspend) ? " (suspended)" : ""),
+            generation, now);
+      }
+    }
+    status.lastScheduleTime = cronJob == null || cronJob.getStatus() == null || cronJob.getStatus().getLastScheduleTime() == null
+        ? status.lastScheduleTime
+        : Times.format(Instant.parse(cronJob.getStatus().getLastScheduleTime()));
+    Instant next = zone == null || Boolean.TRUE.equals(spec.suspend) ? null : CronSchedule.next(spec.schedule, zone, now).orElse(null);
+    status.nextScheduleTime = Times.format(next);
+
+    // ---- backup now: one Job per new token
+    String token = backup.getMetadata().getAnnotations() == null ? null : backup.getMetadata().getAnnotations().get(Labels.BACKUP_NOW);
+    if (problems.isEmpty() && token != null && !token.isBlank() && !token.equals(status.lastBackupNowToken)) {
+      Job job = BackupJobFactory.onDemandJob(backup, token, settings);
+      String jobName = job.getMetadata().getName();
+      if (client.batch().v1().jobs().inNamespace(ns).withName(jobName).get() == null) {
+        client.resource(job).create();
+        writes.write();
+        events.normal(backup, "BackupRequested", "on-demand backup Job " + jobName + " started for " + Labels.BACKUP_NOW + "=" + token);
+      }
+      status.lastBackupNowToken = token;
+    }
+
+    // ---- Jobs: failures, run metrics, and whether S3 must be read again
+    List<Job> jobs = context.getSecondaryResources(Job.class).stream()
+        .filter(j -> backup.getMetadata().getName().equals(j.getMetadata().getLabels().get(Labels.BACKUP)))
+        .toList();
+    List<Job> finished = jobs.stream().filter(j -> JobStates.outcome(j).isPresent())
+        .sorted(Comparator.comparing(JobStates::finishedAt).reversed()).toList();
+    Set<String> finishedUids = finished.stream().map(j -> j.getMetadata().getUid()).collect(Collectors.toSet());
+    for (Job j : finished) {
+      if (counted.add(j.getMetadata().getUid())) {
+        metrics.run(backup, JobStates.outcome(j).get(), JobStates.duration(j));
+      }
+    }
+    Optional<Job> lastFailed = finished.stream().filter(j -> !JobStates.outcome(j).get()).findFirst();
+    if (lastFailed.isPresent()) {
+      Job j = lastFailed.get();
+      JobCondition c = JobStates.failure(j).orElseThrow();
+      DatabaseBackupStatus.Failure f = new DatabaseBackupStatus.Failure();
+      f.time = Times.format(JobStates.finishedAt(j));
+      f.reason = c.getReason() == null ? "JobFailed" : c.getReason();
+      f.message = "Job " + j.getMetadata().getName() + " failed: " + (c.getMessage() == null ? f.reason : c.getMessage())
+          + " (kubectl logs job/" + j.getMetadata().getName() + " for the agent's output)";
+      if (status.lastFailure == null || !Objects.equals(status.lastFailure.time, f.time) || !Objects.equals(status.lastFailure.message, f.message)) {
+        events.warning(backup, "BackupFailed", f.message);
+      }
+      status.lastFailure = f;
+    }
+
+    // ---- S3: manifests, retention
+    S3View view = views.get(key);
+    boolean jobFinishedSinceRead = view == null || !view.finishedJobs().containsAll(finishedUids);
+    if (problems.isEmpty() && (jobFinishedSinceRead || !now.isBefore(view.readAt().plus(S3_REFRESH)))) {
+      String error = null;
+      try {
+        readStorage(backup, before, status, zone, now);
+        status.conditions = Conditions.set(status.conditions, STORAGE_REACHABLE, true, "Listed",
+            "manifests listed in s3://" + spec.storage.s3.bucket + "/" + nz(spec.storage.s3.prefix), generation, now);
+      } catch (StorageException e) {
+        error = e.getMessage();
+        if (view == null || !error.equals(view.error())) {
+          events.warning(backup, "StorageError", error);
+        }
+        status.conditions = Conditions.set(status.conditions, STORAGE_REACHABLE, false, "StorageError", error, generation, now);
+      }
+      views.put(key, new S3View(now, new HashSet<>(finishedUids), error,
+          error == null ? status.lastSuccessfulBackup : view == null ? null : view.lastSuccessful(),
+          error == null ? status.backups : view == null ? null : view.backups()));
+    } else if (view != null && view.backups() != null) {
+      status.lastSuccessfulBackup = view.lastSuccessful();
+      status.backups = view.backups();
+    }
+    BackupRecord last = status.lastSuccessfulBackup;
+    status.lastSuccessTime = last == null ? null : last.completedAt;
+    status.lastSuccessSize = last == null || last.sizeBytes == null ? null : humanSize(last.sizeBytes);
+
+    // ---- conditions from Jobs and manifests
+    Optional<Job> newestFinished = finished.stream().findFirst();
+    if (newestFinished.isPresent() && !JobStates.outcome(newestFinished.get()).get()) {
+      status.conditions = Conditions.set(status.conditions, LAST_BACKUP_SUCCEEDED, false, status.lastFailure.reason,
+          status.lastFailure.message, generation, now);
+    } else if (newestFinished.isPresent() || last != null) {
+      status.conditions = Conditions.set(status.conditions, LAST_BACKUP_SUCCEEDED, true, "Succeeded",
+          last == null ? "backup Job " + newestFinished.get().getMetadata().getName() + " succeeded"
+              : "newest backup " + last.object + " (" + humanSize(last.sizeBytes) + ") completed at " + last.completedAt,
+          generation, now);
+    } else {
+      status.conditions = Conditions.set(status.conditions, LAST_BACKUP_SUCCEEDED, Conditions.UNKNOWN, "NoBackupYet",
+          "no backup has run yet", generation, now);
+    }
+    if (last == null) {
+      status.conditions = Conditions.set(status.conditions, VERIFIED, Conditions.UNKNOWN, "NoBackupYet", "no complete backup yet", generation, now);
+    } else if (Boolean.TRUE.equals(last.verified)) {
+      status.conditions = Conditions.set(status.conditions, VERIFIED, true, "Verified", last.object + " passed verification", generation, now);
+    } else if (Boolean.FALSE.equals(last.verified)) {
+      status.conditions = Conditions.set(status.conditions, VERIFIED, false, "VerificationFailed",
+          last.object + " failed verification (see its manifest's verifyError)", generation, now);
+    } else {
+      status.conditions = Conditions.set(status.conditions, VERIFIED, Conditions.UNKNOWN, "VerificationPending",
+          last.object + " has not been verified yet", generation, now);
+    }
+
+    if (StatusPatcher.patchIfChanged(client, backup, before, status)) {
+      staleReads.wrote(backup);
+      writes.write();
+    }
+    if (!problems.isEmpty()) {
+      // Secrets are not watched (that would need list/watch on every Secret): re-check them periodically
+      return UpdateControl.<DatabaseBackup>noUpdate().rescheduleAfter(Duration.ofSeconds(30));
+    }
+    Duration requeue = RECHECK;
+    if (next != null && Duration.between(now, next).plusSeconds(2).compareTo(requeue) < 0) {
+      requeue = Duration.between(now, next).plusSeconds(2);
+    }
+    return UpdateControl.<DatabaseBackup>noUpdate().rescheduleAfter(requeue);
+  }
+
+  /** Lists the manifests; after a new verified backup, applies retention. Sets lastSuccessfulBackup and backups. */
+  private void readStorage(DatabaseBackup backup, DatabaseBackupStatus before, DatabaseBackupStatus status, ZoneId zone, Instant now) {
+    DatabaseBackupSpec spec = backup.getSpec();
+    String previousVerified = before == null || before.backups == null ? null
+        : before.backups.stream().filter(b -> Boolean.TRUE.equals(b.verified)).map(b -> b.object).findFirst().orElse(null);
+    List<String> prunedKeys = new ArrayList<>();
+    List<BackupCatalog.Entry> kept = storage.withCatalog(backup.getMetadata().getNamespace(), spec.storage, catalog -> {
+      List<BackupCatalog.Entry> entries = catalog.list().stream().filter(BackupCatalog.Entry::archivePresent).toList();
+      Optional<BackupCatalog.Entry> newestVerified = entries.stream().filter(BackupCatalog.Entry::verified).findFirst();
+      if (newestVerified.isEmpty() || newestVerified.get().archiveKey().equals(previousVerified)) {
+        return entries; // pruning runs only after a new verified backup
+      }
+      DatabaseBackupSpec.RetentionSpec r = spec.retention == null ? new DatabaseBackupSpec.RetentionSpec() : spec.retention;
+      Retention.Decision d = Retention.decide(
+          entries.stream().map(e -> new Retention.Backup(e.archiveKey(), e.time(), e.verified())).toList(),
+          zone, or(r.daily, 7), or(r.weekly, 4), or(r.monthly, 12), now);
+      Set<String> prune = d.prune().stream().map(Retention.Backup::id).collect(Collectors.toSet());
+      prune.remove(newestVerified.get().archiveKey()); // never, whatever retention says
+      List<BackupCatalog.Entry> keep = new ArrayList<>();
+      for (BackupCatalog.Entry e : entries) {
+        if (prune.contains(e.archiveKey())) {
+          catalog.delete(e.archiveKey());
+          prunedKeys.add(e.archiveKey());
+        } else {
+          keep.add(e);
+        }
+      }
+      return keep;
+    });
+    if (!prunedKeys.isEmpty()) {
+      metrics.pruned(backup, prunedKeys.size());
+      events.normal(backup, "Pruned", "retention deleted " + prunedKeys.size() + " backup(s): " + String.join(", ", prunedKeys));
+    }
+    status.backups = kept.stream().map(DatabaseBackupReconciler::record).toList();
+    BackupRecord newest = status.backups.isEmpty() ? null : status.backups.get(0);
+    BackupRecord old = before == null ? null : before.lastSuccessfulBackup;
+    if (newest != null && (old == null || !Objects.equals(old.object, newest.object))) {
+      events.normal(backup, "BackupSucceeded",
+          "backup " + newest.object + " complete (" + humanSize(newest.sizeBytes) + ", sha256 " + newest.sha256 + ")");
+    }
+    if (newest != null && old != null && Objects.equals(old.object, newest.object)
+        && !Objects.equals(old.verified, newest.verified) && Boolean.FALSE.equals(newest.verified)) {
+      events.warning(backup, "VerificationFailed", "backup " + newest.object + " failed verification");
+    }
+    status.lastSuccessfulBackup = newest;
+    if (newest != null) {
+      metrics.lastSuccess(backup, Times.parse(newest.completedAt), newest.sizeBytes);
+    }
+    status.backups.stream().filter(b -> Boolean.TRUE.equals(b.verified)).findFirst()
+        .ifPresent(v -> metrics.lastVerified(backup, Times.parse(v.completedAt)));
+    LOG.debugf("%s/%s: %d backup(s) kept, %d pruned", backup.getMetadata().getNamespace(), backup.getMetadata().getName(),
+        kept.size(), prunedKeys.size());
+  }
+
+  static BackupRecord record(BackupCatalog.Entry e) {
+    BackupRecord r = new BackupRecord();
+    r.object = e.archiveKey();
+    r.sizeBytes = e.manifest().sizeBytes;
+    r.sha256 = e.manifest().sha256;
+    r.startedAt = e.manifest().startedAt;
+    r.completedAt = e.manifest().completedAt;
+    r.verified = e.manifest().verified;
+    return r;
+  }
+
+  /** 1536 -> "1.5 KiB"; binary units as kubectl shows quantities. */
+  static String humanSize(Long bytes) {
+    if (bytes == null) {
+      return null;
+    }
+    if (bytes < 1024) {
+      return bytes + " B";
+    }
+    String[] units = {"KiB", "MiB", "GiB", "TiB", "PiB"};
+    double v = bytes;
+    int i = -1;
+    while (v >= 1024 && i < units.length - 1) {
+      v /= 1024;
+      i++;
+    }
+    return String.format(Locale.ROOT, v >= 100 ? "%.0f %s" : "%.1f %s", v, units[i]);
+  }
+
+  static ZoneId zone(DatabaseBackupSpec spec) {
+    return ZoneId.of(spec.timeZone == null || spec.timeZone.isBlank() ? "Etc/UTC" : spec.timeZone);
+  }
+
+  private static int or(Integer v, int d) {
+    return v == null ? d : v;
+  }
+
+  private static String nz(String s) {
+    return s == null ? "" : s;
   }
 
   List<String> problems(DatabaseBackup backup) {

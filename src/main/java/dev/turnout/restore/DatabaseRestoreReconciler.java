@@ -1,29 +1,79 @@
 package dev.turnout.restore;
 
+import dev.turnout.backup.BackupJobFactory;
+import dev.turnout.backup.BackupStorage;
+import dev.turnout.backup.BackupStorage.StorageException;
 import dev.turnout.backup.DatabaseBackup;
+import dev.turnout.backup.JobStates;
+import dev.turnout.backup.StorageSpec;
+import dev.turnout.backup.catalog.BackupManifest;
+import dev.turnout.common.Conditions;
 import dev.turnout.common.EventRecorder;
+import dev.turnout.common.Labels;
+import dev.turnout.common.OwnedObjects;
 import dev.turnout.common.SecretChecks;
 import dev.turnout.common.StatusPatcher;
+import dev.turnout.common.Times;
 import dev.turnout.common.ValidationReport;
+import dev.turnout.common.WriteCounter;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 
-/** Validates a DatabaseRestore's references and reports Ready and its phase. */
-@ControllerConfiguration(name = "databaserestore")
+/**
+ * Reconciles a DatabaseRestore: resolves the storage (the backupRef's, or its own) and the object ("latest" = newest
+ * verified), checks the manifest (sha256 present, archive size as recorded), then runs one restore Job whose agent
+ * re-checks the sha256 before mongorestore runs. Phase Pending -> Running -> Succeeded | Failed, from the Job's
+ * conditions. A started restore is never started again (the spec is immutable; create a new DatabaseRestore).
+ */
+@ControllerConfiguration(name = "databaserestore", generationAwareEventProcessing = false)
 public class DatabaseRestoreReconciler implements Reconciler<DatabaseRestore> {
+  public static final String COMPLETE = "Complete";
+  static final Duration RETRY = Duration.ofSeconds(30);
+
   @Inject KubernetesClient client;
   @Inject Clock clock;
   @Inject EventRecorder events;
+  @Inject BackupStorage storage;
+  @Inject WriteCounter writes;
+  @Inject BackupJobFactory.Settings settings;
+
+  @Override
+  public List<EventSource<?, DatabaseRestore>> prepareEventSources(EventSourceContext<DatabaseRestore> context) {
+    return List.of(
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Job.class, DatabaseRestore.class)
+                .withName("databaserestore-job")
+                .withLabelSelector(Labels.MANAGED_SELECTOR)
+                .withSecondaryToPrimaryMapper(
+                    j -> {
+                      String name = j.getMetadata().getLabels() == null ? null : j.getMetadata().getLabels().get(Labels.RESTORE);
+                      return name == null ? Set.of() : Set.of(new ResourceID(name, j.getMetadata().getNamespace()));
+                    })
+                .build(),
+            context));
+  }
+
+  /** What the manifest check found. */
+  record Resolved(String object, BackupManifest manifest, Optional<Long> size) {}
 
   @Override
   public UpdateControl<DatabaseRestore> reconcile(DatabaseRestore restore, Context<DatabaseRestore> context) {
@@ -31,14 +81,134 @@ public class DatabaseRestoreReconciler implements Reconciler<DatabaseRestore> {
     DatabaseRestoreStatus before = restore.getStatus();
     DatabaseRestoreStatus status = before == null ? new DatabaseRestoreStatus() : Serialization.clone(before);
     status.observedGeneration = restore.getMetadata().getGeneration();
+    Duration requeue = null;
+    if ("Succeeded".equals(status.phase) || "Failed".equals(status.phase)) {
+      // finished: never run again
+    } else if (status.jobName == null) {
+      requeue = start(restore, context, status, now);
+    } else {
+      requeue = follow(restore, context, status, now);
+    }
+    if (StatusPatcher.patchIfChanged(client, restore, before, status)) {
+      writes.write();
+    }
+    return requeue == null ? UpdateControl.noUpdate() : UpdateControl.<DatabaseRestore>noUpdate().rescheduleAfter(requeue);
+  }
+
+  private Duration start(DatabaseRestore restore, Context<DatabaseRestore> context, DatabaseRestoreStatus status, Instant now) {
+    String ns = restore.getMetadata().getNamespace();
+    DatabaseRestoreSpec spec = restore.getSpec();
+    Long generation = restore.getMetadata().getGeneration();
+    status.phase = "Pending";
     List<String> problems = problems(restore);
     status.conditions = ValidationReport.ready(events, restore, status.conditions, problems, "references valid", now);
-    if (status.phase == null) {
-      status.phase = "Pending";
+    if (!problems.isEmpty()) {
+      status.message = String.join("; ", problems);
+      return RETRY;
     }
-    status.message = problems.isEmpty() ? "waiting to start" : String.join("; ", problems);
-    StatusPatcher.patchIfChanged(client, restore, before, status);
-    return problems.isEmpty() ? UpdateControl.noUpdate() : UpdateControl.<DatabaseRestore>noUpdate().rescheduleAfter(Duration.ofSeconds(30));
+    StorageSpec storageSpec = storageOf(restore);
+    Resolved r;
+    try {
+      r = storage.withCatalog(ns, storageSpec, catalog -> {
+        String key = catalog.resolve(spec.object);
+        BackupManifest m = catalog.readManifest(key).orElse(null);
+        return new Resolved(key, m, m == null ? Optional.empty() : catalog.archiveSize(key));
+      });
+    } catch (IllegalArgumentException e) {
+      if (spec.object == null || spec.object.isBlank() || "latest".equals(spec.object)) {
+        status.message = e.getMessage() + "; waiting for one";
+        return RETRY; // a backup may still be on its way
+      }
+      return fail(restore, status, "InvalidObject", e.getMessage(), now);
+    } catch (StorageException e) {
+      if (!e.getMessage().equals(status.message)) {
+        events.warning(restore, "StorageError", e.getMessage());
+      }
+      status.message = e.getMessage();
+      return RETRY;
+    }
+    status.object = r.object();
+    BackupManifest m = r.manifest();
+    if (m == null) {
+      return fail(restore, status, "NoManifest", "no manifest for " + r.object() + ": the backup is incomplete; refusing to restore it", now);
+    }
+    if (m.sha256 == null || !m.sha256.matches("[0-9a-f]{64}")) {
+      return fail(restore, status, "NoChecksum", "the manifest of " + r.object() + " has no sha256; refusing to restore it", now);
+    }
+    if (Boolean.FALSE.equals(m.verified)) {
+      return fail(restore, status, "NotVerified",
+          r.object() + " failed verification (" + m.verifyError + "); refusing to restore it", now);
+    }
+    if (r.size().isEmpty()) {
+      return fail(restore, status, "ArchiveMissing", "the archive " + r.object() + " does not exist although its manifest does", now);
+    }
+    if (r.size().get() != m.sizeBytes) {
+      return fail(restore, status, "SizeMismatch", "the archive " + r.object() + " has " + r.size().get()
+          + " bytes but its manifest says " + m.sizeBytes + ": altered or truncated; refusing to restore it", now);
+    }
+    status.sha256 = m.sha256;
+    Job desired = BackupJobFactory.restoreJob(restore, storageSpec, settings, r.object(), m.sha256);
+    String jobName = desired.getMetadata().getName();
+    Job existing = client.batch().v1().jobs().inNamespace(ns).withName(jobName).get();
+    Optional<String> conflict = OwnedObjects.conflict(existing, restore);
+    if (conflict.isPresent()) {
+      return fail(restore, status, "JobConflict", conflict.get(), now);
+    }
+    if (existing == null) {
+      client.resource(desired).create();
+      writes.write();
+      events.normal(restore, "RestoreStarted", "restoring " + r.object() + " (sha256 " + m.sha256 + ") with Job " + jobName);
+    }
+    status.jobName = jobName;
+    status.startedAt = Times.format(now);
+    status.phase = "Running";
+    status.message = "restoring " + r.object() + " with Job " + jobName;
+    status.conditions = Conditions.set(status.conditions, COMPLETE, Conditions.UNKNOWN, "Running", status.message, generation, now);
+    return null;
+  }
+
+  private Duration follow(DatabaseRestore restore, Context<DatabaseRestore> context, DatabaseRestoreStatus status, Instant now) {
+    String ns = restore.getMetadata().getNamespace();
+    Job job = context.getSecondaryResources(Job.class).stream().filter(j -> status.jobName.equals(j.getMetadata().getName())).findFirst()
+        .orElseGet(() -> client.batch().v1().jobs().inNamespace(ns).withName(status.jobName).get());
+    if (job == null) {
+      return fail(restore, status, "JobMissing", "restore Job " + status.jobName + " disappeared before it finished", now);
+    }
+    Optional<Boolean> outcome = JobStates.outcome(job);
+    if (outcome.isEmpty()) {
+      return null; // the Job's change will reconcile again
+    }
+    if (outcome.get()) {
+      status.phase = "Succeeded";
+      status.completedAt = Times.format(JobStates.finishedAt(job));
+      status.message = "restored " + status.object + " (sha256 " + status.sha256 + " checked before mongorestore)";
+      status.conditions = Conditions.set(status.conditions, COMPLETE, true, "Restored", status.message, restore.getMetadata().getGeneration(), now);
+      events.normal(restore, "Restored", status.message);
+      return null;
+    }
+    JobCondition c = JobStates.failure(job).orElseThrow();
+    return fail(restore, status, c.getReason() == null ? "JobFailed" : c.getReason(),
+        "restore Job " + status.jobName + " failed: " + c.getMessage() + "; the agent refuses an archive whose sha256 differs from "
+            + status.sha256 + " before mongorestore runs (kubectl logs job/" + status.jobName + " says why)",
+        now);
+  }
+
+  private Duration fail(DatabaseRestore restore, DatabaseRestoreStatus status, String reason, String message, Instant now) {
+    status.phase = "Failed";
+    status.message = message;
+    status.completedAt = Times.format(now);
+    status.conditions = Conditions.set(status.conditions, COMPLETE, false, reason, message, restore.getMetadata().getGeneration(), now);
+    events.warning(restore, "RestoreFailed", message);
+    return null;
+  }
+
+  StorageSpec storageOf(DatabaseRestore restore) {
+    DatabaseRestoreSpec spec = restore.getSpec();
+    if (spec.backupRef == null) {
+      return spec.storage;
+    }
+    String bns = spec.backupRef.namespace == null ? restore.getMetadata().getNamespace() : spec.backupRef.namespace;
+    return client.resources(DatabaseBackup.class).inNamespace(bns).withName(spec.backupRef.name).get().getSpec().storage;
   }
 
   List<String> problems(DatabaseRestore restore) {
@@ -47,19 +217,28 @@ public class DatabaseRestoreReconciler implements Reconciler<DatabaseRestore> {
     List<String> problems = new ArrayList<>();
     SecretChecks.missing(client, ns, "spec.target.uriSecretRef", spec.target.uriSecretRef.name, List.of(spec.target.uriSecretRef.key))
         .ifPresent(problems::add);
+    StorageSpec storage = null;
+    String field = "spec.storage.s3.credentialsSecretRef";
     if (spec.backupRef != null) {
       String bns = spec.backupRef.namespace == null ? ns : spec.backupRef.namespace;
-      if (client.resources(DatabaseBackup.class).inNamespace(bns).withName(spec.backupRef.name).get() == null) {
+      DatabaseBackup b = client.resources(DatabaseBackup.class).inNamespace(bns).withName(spec.backupRef.name).get();
+      if (b == null) {
         problems.add("spec.backupRef: DatabaseBackup " + bns + "/" + spec.backupRef.name + " does not exist");
+      } else {
+        storage = b.getSpec().storage;
+        field = "spec.backupRef: the storage credentials Secret (needed in this namespace)";
       }
     } else if (spec.storage != null && spec.storage.s3 != null) {
-      var creds = spec.storage.s3.credentialsSecretRef;
-      SecretChecks.missing(client, ns, "spec.storage.s3.credentialsSecretRef", creds.name,
+      storage = spec.storage;
+    } else {
+      problems.add("spec: set backupRef or storage");
+    }
+    if (storage != null) {
+      var creds = storage.s3.credentialsSecretRef;
+      SecretChecks.missing(client, ns, field, creds.name,
               List.of(creds.accessKeyIdKey == null ? "AWS_ACCESS_KEY_ID" : creds.accessKeyIdKey,
                   creds.secretAccessKeyKey == null ? "AWS_SECRET_ACCESS_KEY" : creds.secretAccessKeyKey))
           .ifPresent(problems::add);
-    } else {
-      problems.add("spec: set backupRef or storage");
     }
     return problems;
   }

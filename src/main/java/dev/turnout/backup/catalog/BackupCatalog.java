@@ -132,6 +132,21 @@ public class BackupCatalog {
     }
   }
 
+  /** Size of the archive object (a HEAD request), or empty when it does not exist. */
+  public Optional<Long> archiveSize(String archiveKey) {
+    requireOurs(archiveKey);
+    try {
+      return Optional.of(s3.headObject(b -> b.bucket(bucket).key(archiveKey)).contentLength());
+    } catch (NoSuchKeyException e) {
+      return Optional.empty();
+    } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
+      if (e.statusCode() == 404) {
+        return Optional.empty();
+      }
+      throw e;
+    }
+  }
+
   public void writeManifest(BackupManifest manifest) {
     requireOurs(manifest.object);
     s3.putObject(
