@@ -61,7 +61,7 @@ class AppReleaseLifecycleTest {
   }
 
   void eventually(ThrowingRunnable assertion) {
-    await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).untilAsserted(assertion);
+    await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).ignoreExceptionsInstanceOf(NullPointerException.class).untilAsserted(assertion);
   }
 
   /** A user's change: read, modify, write; retried on conflict as kubectl edit would be. */

@@ -57,12 +57,12 @@ class AppReleaseRestartSafetyTest {
   String releaseTwoVersions(String prefix) {
     String ns = Releases.newNamespace(client, prefix);
     client.resource(Releases.backend(ns, "1.0.0", 2)).create();
-    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+    await().atMost(Duration.ofSeconds(60)).ignoreExceptionsInstanceOf(NullPointerException.class).untilAsserted(() -> {
       assertThat(activeColor(ns)).isEqualTo("blue");
       assertThat(get(ns).getStatus().phase).isEqualTo("Healthy");
     });
     update(ns, ar -> ar.getSpec().version = "1.1.0");
-    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+    await().atMost(Duration.ofSeconds(60)).ignoreExceptionsInstanceOf(NullPointerException.class).untilAsserted(() -> {
       AppReleaseStatus s = get(ns).getStatus();
       assertThat(activeColor(ns)).isEqualTo("green");
       assertThat(s.phase).isEqualTo("Healthy");
