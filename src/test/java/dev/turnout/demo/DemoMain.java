@@ -95,13 +95,15 @@ public final class DemoMain {
     System.out.println("Turnout demo: the operator from " + jar + " against an embedded Kubernetes API");
     MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
     cluster = EmbeddedCluster.start();
-    AccessReviews.allowAll(cluster.server());
-    cluster.applyCrds(Path.of("crds"));
+    EmbeddedApiExtras.install(cluster.server(), cluster.applyCrds(Path.of("crds")));
     cluster.createNamespaces(NS, STAGING, "turnout-system");
     client = cluster.client();
     sim = ClusterSimulator.builder(client).readyDelay(Duration.ofMillis(1500)).start();
     cluster.writeKubeconfig(KUBECONFIG, "turnout-system");
     System.out.println("Embedded API " + cluster.url() + ", kubeconfig " + KUBECONFIG.toAbsolutePath());
+
+    timeline.watch(client);
+    startOperator(jar);
 
     // what runs "inside" the pods and Jobs
     sim.serve(NS, Map.of("app.kubernetes.io/instance", "backend", "turnout.dev/color", "blue"), blueApi);
@@ -112,8 +114,7 @@ public final class DemoMain {
     sim.jobs().when(DemoBackups::isAgentJob).run(backups::run);
     sim.jobs().whenName("-smoke-").after(Duration.ofSeconds(1)).succeed();
 
-    timeline.watch(client);
-    if (!startOperator(jar)) {
+    if (!operatorReady()) {
       return 1;
     }
 
@@ -142,7 +143,9 @@ public final class DemoMain {
 
   // ---- the operator process ------------------------------------------------------------------------------
 
-  private boolean startOperator(Path jar) throws Exception {
+  private URI readyUri;
+
+  private void startOperator(Path jar) throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       port = s.getLocalPort();
@@ -157,7 +160,11 @@ public final class DemoMain {
     pb.redirectErrorStream(true).redirectOutput(OPERATOR_LOG.toFile());
     operator = pb.start();
     timeline.line("operator started (pid " + operator.pid() + ", http port " + port + ", log " + OPERATOR_LOG + ")");
-    URI ready = URI.create("http://127.0.0.1:" + port + "/q/health/ready");
+    readyUri = URI.create("http://127.0.0.1:" + port + "/q/health/ready");
+  }
+
+  private boolean operatorReady() throws Exception {
+    URI ready = readyUri;
     boolean up = waitFor("operator /q/health/ready answers 200", Duration.ofSeconds(90), () -> {
       if (!operator.isAlive()) {
         return true;
@@ -418,7 +425,7 @@ public final class DemoMain {
     timeline.header("4. Bad release: backend 1.10.0 on green cannot reach its database");
     greenApi.mode(FastApiBackend.Mode.DATABASE_DOWN);
     timeline.line("green pods now answer 503 {\"database\": \"unreachable\"} on " + FastApiBackend.HEALTH_PATH
-        + " (their Kubernetes readiness stays green, as with a shallow probe)");
+        + " (their pods stay Ready, as with a shallow readiness probe)");
     long revision = setVersion("1.10.0+9b0f7d1", "1.10.0");
     boolean[] wentLive = {false};
     waitFor("revision " + revision + " decided (failed, or switched)", Duration.ofSeconds(45), () -> {
@@ -426,11 +433,15 @@ public final class DemoMain {
       RevisionRecord rec = record(s, revision);
       if (s != null && "green".equals(s.activeColor) && Objects.equals(s.activeRevision, revision)) {
         wentLive[0] = true;
-        return true;
+        return s.switchConvergedAt != null; // the Service's endpoints are green's now
       }
       return rec != null && !"Pending".equals(rec.outcome);
     });
     RevisionRecord rec = record(status("backend"), revision);
+    if (rec != null && "RolledBack".equals(rec.outcome)) {
+      timeline.line("=> revision " + revision + " got traffic and was reverted: " + rec.reason);
+      return;
+    }
     if (!wentLive[0]) {
       timeline.line(rec != null && "Failed".equals(rec.outcome)
           ? "=> the bad release never got traffic: revision " + revision + " Failed (" + rec.reason + ")"
@@ -463,7 +474,7 @@ public final class DemoMain {
   private void scenarioScheduledBackup() throws Exception {
     timeline.header("5. Scheduled backup: the DatabaseBackup's CronJob fires");
     String cronJob = "mongo-prod-backup";
-    boolean exists = waitFor("CronJob " + NS + "/" + cronJob + " exists", Duration.ofSeconds(10),
+    boolean exists = waitFor("CronJob " + NS + "/" + cronJob + " exists", Duration.ofSeconds(8),
         () -> client.batch().v1().cronjobs().inNamespace(NS).withName(cronJob).get() != null);
     if (!exists) {
       List<String> cronJobs = client.batch().v1().cronjobs().inNamespace(NS).list().getItems().stream()
@@ -632,7 +643,7 @@ public final class DemoMain {
     for (Job j : client.batch().v1().jobs().inAnyNamespace().list().getItems()) {
       String state = j.getStatus() == null || j.getStatus().getConditions() == null ? "active"
           : j.getStatus().getConditions().stream().filter(c -> "True".equals(c.getStatus()))
-              .map(c -> c.getType()).findFirst().orElse("active");
+              .map(c -> c.getType()).filter(t -> t.equals("Complete") || t.equals("Failed")).findFirst().orElse("active");
       rows.add(List.of("job " + j.getMetadata().getNamespace() + "/" + j.getMetadata().getName(), state));
     }
     table(rows);
