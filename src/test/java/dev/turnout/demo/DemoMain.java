@@ -130,6 +130,7 @@ public final class DemoMain {
 
     Thread.sleep(1500);
     summary();
+    metrics();
     if (Boolean.getBoolean("turnout.demo.stay")) {
       System.out.println();
       System.out.println("Still running (turnout.demo.stay=true); Ctrl-C to stop. Try:");
@@ -649,6 +650,22 @@ public final class DemoMain {
     table(rows);
     if (!notes.isEmpty()) {
       System.out.println("Operator log: " + OPERATOR_LOG);
+    }
+  }
+
+  /** The operator's own metrics (turnout_*), as Prometheus would scrape them. */
+  private void metrics() {
+    URI uri = readyUri.resolve("/q/metrics");
+    System.out.println();
+    System.out.println("Operator metrics (GET " + uri + ", turnout_* only):");
+    try {
+      HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection();
+      c.setConnectTimeout(1000);
+      c.setReadTimeout(5000);
+      String body = new String(c.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      body.lines().filter(l -> l.startsWith("turnout_")).forEach(l -> System.out.println("  " + l));
+    } catch (IOException e) {
+      System.out.println("  (not available: " + e.getMessage() + ")");
     }
   }
 
