@@ -65,6 +65,8 @@ public final class DemoMain {
   private final FastApiBackend blueApi = new FastApiBackend(ORIGIN);
   private final FastApiBackend greenApi = new FastApiBackend(ORIGIN);
   private final List<String> notes = new ArrayList<>();
+  /** Reasons of the gates the demo had to remove because the operator build lacks them. */
+  private final Set<String> dropped = new java.util.HashSet<>();
   private EmbeddedCluster cluster;
   private ClusterSimulator sim;
   private KubernetesClient client;
@@ -355,7 +357,6 @@ public final class DemoMain {
 
   private void scenarioFirstRelease() throws Exception {
     timeline.header("1. First release: backend 1.8.0 goes live on blue");
-    Set<String> dropped = new java.util.HashSet<>();
     boolean live = waitFor("backend live on blue", Duration.ofSeconds(60), () -> {
       AppReleaseStatus s = status("backend");
       if (s == null) {
@@ -458,8 +459,9 @@ public final class DemoMain {
       timeline.line("=> reverted automatically after the switch");
       return;
     }
-    timeline.line("!! no automatic revert: this operator build does not run the HealthPolicy's post-promotion checks"
-        + (status("backend") != null ? "" : ""));
+    timeline.line(dropped.contains("HealthGateUnavailable")
+        ? "!! no automatic revert: this operator build has no HealthPolicy checks (healthPolicyRef was removed in step 1)"
+        : "!! no automatic revert within 20s, although backend-health watches the active Service after the switch");
     String token = "demo-bad-" + Instant.now().getEpochSecond();
     timeline.line("recovering by hand, as in docs/operations.md: annotate turnout.dev/rollback=" + token);
     client.resources(AppRelease.class).inNamespace(NS).withName("backend").edit(r -> {
@@ -648,9 +650,8 @@ public final class DemoMain {
       rows.add(List.of("job " + j.getMetadata().getNamespace() + "/" + j.getMetadata().getName(), state));
     }
     table(rows);
-    if (!notes.isEmpty()) {
-      System.out.println("Operator log: " + OPERATOR_LOG);
-    }
+    System.out.println();
+    System.out.println("Operator log: " + OPERATOR_LOG);
   }
 
   /** The operator's own metrics (turnout_*), as Prometheus would scrape them. */
