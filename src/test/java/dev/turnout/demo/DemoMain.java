@@ -97,7 +97,7 @@ public final class DemoMain {
     System.out.println("Turnout demo: the operator from " + jar + " against an embedded Kubernetes API");
     MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
     cluster = EmbeddedCluster.start();
-    EmbeddedApiExtras.install(cluster.server(), cluster.applyCrds(Path.of("crds")));
+    cluster.applyCrds(Path.of("crds"));
     cluster.createNamespaces(NS, STAGING, "turnout-system");
     client = cluster.client();
     sim = ClusterSimulator.builder(client).readyDelay(Duration.ofMillis(1500)).start();

@@ -6,7 +6,6 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
-import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.mockwebserver.ServerRequest;
 import io.fabric8.mockwebserver.ServerResponse;
@@ -51,6 +50,7 @@ public final class EmbeddedCluster implements AutoCloseable {
   /** The mock accepts any bearer token; kubeconfigs still need one so clients send something. */
   private static final String TOKEN = "embedded-cluster";
 
+  private final List<CustomResourceDefinition> appliedCrds = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final KubernetesMockServer server;
   private final KubernetesClient client;
   private final boolean https;
@@ -60,14 +60,13 @@ public final class EmbeddedCluster implements AutoCloseable {
     // CRUD for everything, plus fixed answers for the few non-CRUD APIs clients call (see answerAuthorization)
     Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
     this.server = new KubernetesMockServer(new Context(Serialization.jsonMapper()), new MockWebServer(),
-        responses, new KubernetesMixedDispatcher(responses), https);
+        responses, new ApiExtras(new KubernetesMixedDispatcher(responses), appliedCrds), https);
     try {
       server.init(InetAddress.getByName("127.0.0.1"), port);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     registerBuiltInStatusSubresources();
-    answerAuthorization();
     this.client = server.createClient();
   }
 
@@ -121,7 +120,10 @@ public final class EmbeddedCluster implements AutoCloseable {
   /** Creates or replaces one CRD; from then on the mock serves its kind, with status subresource. */
   public CustomResourceDefinition applyCrd(CustomResourceDefinition crd) {
     crd.getMetadata().setResourceVersion(null);
-    return client.resource(crd).createOr(NonDeletingOperation::update);
+    CustomResourceDefinition applied = client.resource(crd).createOr(NonDeletingOperation::update);
+    appliedCrds.removeIf(c -> c.getMetadata().getName().equals(applied.getMetadata().getName()));
+    appliedCrds.add(applied);
+    return applied;
   }
 
   /** Creates the namespaces that do not exist yet. */
@@ -170,22 +172,6 @@ public final class EmbeddedCluster implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     return file;
-  }
-
-  /**
-   * A cluster without RBAC allows everything: SelfSubjectRulesReview (which JOSDK's leader election asks
-   * before taking the Lease) answers with a rule that allows every verb on every resource.
-   */
-  private void answerAuthorization() {
-    server.expect().post().withPath("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")
-        .andReturn(201, new SelfSubjectRulesReviewBuilder()
-            .withNewMetadata().endMetadata()
-            .withNewSpec().withNamespace("default").endSpec()
-            .withNewStatus().withIncomplete(false)
-            .addNewResourceRule().withApiGroups("*").withResources("*").withVerbs("*").endResourceRule()
-            .addNewNonResourceRule().withNonResourceURLs("*").withVerbs("*").endNonResourceRule()
-            .endStatus().build())
-        .always();
   }
 
   private void registerBuiltInStatusSubresources() {

@@ -1,4 +1,4 @@
-package dev.turnout.demo;
+package dev.turnout.sim;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -6,13 +6,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceColumnDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.DefaultMockServer;
-import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
+import io.fabric8.kubernetes.client.server.mock.CustomResourceAware;
 import io.fabric8.mockwebserver.http.Dispatcher;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
-import java.lang.reflect.Field;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,8 +21,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * What the demo's two clients need from the embedded API and fabric8's CRUD mock does not give, answered by a
- * dispatcher put in front of the mock's own one:
+ * What clients need from the embedded API and fabric8's CRUD mock does not give, answered by a dispatcher in
+ * front of the mock's own one:
  * <ul>
  *   <li>SelfSubjectRulesReview: with leader election on (prod profile) the Java Operator SDK checks its Lease
  *       permissions with one before it starts; the CRUD mock stores the POST as an object and rejects it (422,
@@ -34,10 +32,9 @@ import java.util.regex.Pattern;
  *   <li>Server-side printing: kubectl asks for a meta.k8s.io Table to show a CRD's additionalPrinterColumns;
  *       lists and objects of the CRDs' kinds are converted to one.
  * </ul>
- * The mock server does not expose its dispatcher, hence the reflection (fabric8 mockwebserver 7.4.0 field names).
- * This belongs in EmbeddedCluster; until it is there, only the demo has it.
+ * EmbeddedCluster puts it in front of the mock's CRUD dispatcher, so tests, `make run` and kubectl see the same API.
  */
-final class EmbeddedApiExtras extends Dispatcher {
+final class ApiExtras extends Dispatcher implements CustomResourceAware {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern CR_PATH = Pattern.compile(
       "^/apis/([^/]+)/([^/]+)/(?:namespaces/([^/]+)/)?([^/?]+)(?:/([^/?]+))?(?:\\?.*)?$");
@@ -63,26 +60,18 @@ final class EmbeddedApiExtras extends Dispatcher {
   }
 
   private final Dispatcher original;
+  /** The CRDs applied through EmbeddedCluster, read at each request (they are few). */
   private final List<CustomResourceDefinition> crds;
 
-  private EmbeddedApiExtras(Dispatcher original, List<CustomResourceDefinition> crds) {
+  ApiExtras(Dispatcher original, List<CustomResourceDefinition> crds) {
     this.original = original;
-    this.crds = List.copyOf(crds);
+    this.crds = crds;
   }
 
-  /** Installs the extras on the mock server; the CRDs are those applied to it (they do not change later). */
-  static void install(KubernetesMockServer server, List<CustomResourceDefinition> crds) {
-    try {
-      Field serverField = DefaultMockServer.class.getDeclaredField("server");
-      serverField.setAccessible(true);
-      MockWebServer web = (MockWebServer) serverField.get(server);
-      Field dispatcherField = MockWebServer.class.getDeclaredField("dispatcher");
-      dispatcherField.setAccessible(true);
-      web.setDispatcher(new EmbeddedApiExtras((Dispatcher) dispatcherField.get(web), crds));
-    } catch (ReflectiveOperationException | RuntimeException e) {
-      System.out.println("(could not extend the embedded API: " + e
-          + "; leader election may fail to start and kubectl will not resolve resource types)");
-    }
+  /** Status subresources and scopes of kinds are the CRUD dispatcher's business. */
+  @Override
+  public void expectCustomResource(CustomResourceDefinitionContext context) {
+    ((CustomResourceAware) original).expectCustomResource(context);
   }
 
   @Override
