@@ -38,15 +38,21 @@ public class HealthProbing {
   private volatile SharedIndexInformer<EndpointSlice> slices;
   private volatile SharedIndexInformer<HealthPolicy> policies;
   private volatile SharedIndexInformer<Pod> pods;
+  private volatile CheckRunner runner;
 
   @Produces
   @ApplicationScoped
   ProbeScheduler probeScheduler(Vertx vertx, Clock clock) {
-    return new ProbeScheduler(new CheckRunner(vertx, clock), clock);
+    runner = new CheckRunner(vertx, clock);
+    return new ProbeScheduler(runner, clock);
   }
 
+  /** On shutdown: cancels every probe timer and closes the HTTP and TCP clients (Quarkus closes Vert.x itself). */
   void closeScheduler(@Disposes ProbeScheduler scheduler) {
     scheduler.close();
+    if (runner != null) {
+      runner.close();
+    }
   }
 
   /** Starts the informers (blocking until their first list); called from reconcile threads, never the event loop. */

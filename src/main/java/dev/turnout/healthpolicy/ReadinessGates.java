@@ -13,6 +13,8 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -196,10 +198,15 @@ public class ReadinessGates {
     conditions.add(new PodConditionBuilder().withType(w.conditionType()).withStatus(wanted)
         .withReason(passed ? "HealthChecksPassed" : "HealthChecksFailed").withMessage(msg)
         .withLastTransitionTime(clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString()).build());
-    Pod copy = Serialization.clone(pod);
-    copy.getStatus().setConditions(conditions);
+    // one JSON patch of pods/status (RBAC: patch only), guarded by the cached resourceVersion so that a condition the
+    // kubelet changed meanwhile is never overwritten: on a conflict the next round writes from the refreshed cache
+    var mapper = Serialization.jsonMapper();
+    var ops = mapper.createArrayNode();
+    ops.addObject().put("op", "test").put("path", "/metadata/resourceVersion").put("value", pod.getMetadata().getResourceVersion());
+    ops.addObject().put("op", "replace").put("path", "/status/conditions").set("value", mapper.valueToTree(conditions));
     try {
-      client.pods().inNamespace(w.namespace()).resource(copy).updateStatus();
+      client.pods().inNamespace(w.namespace()).withName(podName).subresource("status")
+          .patch(PatchContext.of(PatchType.JSON), ops.toString());
     } catch (KubernetesClientException e) {
       // a conflict: the next round writes again from the refreshed cache
       LOG.debugf("readiness gate %s on pod %s/%s: %s", w.conditionType(), w.namespace(), podName, e.getMessage());

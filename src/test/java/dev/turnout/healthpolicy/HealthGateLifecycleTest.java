@@ -135,7 +135,7 @@ class HealthGateLifecycleTest {
   }
 
   void eventually(ThrowingRunnable assertion) {
-    await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).untilAsserted(assertion);
+    await().atMost(WAIT).ignoreExceptions().pollInterval(Duration.ofMillis(100)).untilAsserted(assertion);
   }
 
   void edit(String ns, Consumer<AppRelease> change) {
