@@ -18,14 +18,17 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Inject;
 import java.time.Clock;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * The probe machinery of health policies: the {@link ProbeScheduler} on Quarkus' Vert.x, the reconcile triggers, and
  * informer caches of the objects a probe target is built from (Services and EndpointSlices labelled
  * managed-by=turnout, HealthPolicies, and pods that carry a color label). Informers start on first use, so an
- * operator that never sees a healthPolicyRef never lists them; reads never block (they read the informer stores).
+ * operator that never sees a healthPolicyRef never lists them; they are cluster-wide, or per namespace when the
+ * operator watches a list of namespaces (a namespaced Role cannot list cluster-wide). Reads never block (they read
+ * the informer stores), so probe target suppliers may call them on the event loop.
  */
 @ApplicationScoped
 public class HealthProbing {
@@ -34,10 +37,19 @@ public class HealthProbing {
   final ReconcileTrigger<AppRelease> releaseTrigger = new ReconcileTrigger<>("health-gate-changes");
   final ReconcileTrigger<HealthPolicy> policyTrigger = new ReconcileTrigger<>("health-results");
 
-  private volatile SharedIndexInformer<Service> services;
-  private volatile SharedIndexInformer<EndpointSlice> slices;
-  private volatile SharedIndexInformer<HealthPolicy> policies;
-  private volatile SharedIndexInformer<Pod> pods;
+  /** Informers of one scope: the whole cluster, or one namespace when the operator watches a list of namespaces. */
+  private static final class Scope {
+    volatile SharedIndexInformer<Service> services;
+    volatile SharedIndexInformer<EndpointSlice> slices;
+    volatile SharedIndexInformer<HealthPolicy> policies;
+    volatile SharedIndexInformer<Pod> pods;
+  }
+
+  private static final String ALL = "*";
+  private final ConcurrentHashMap<String, Scope> scopes = new ConcurrentHashMap<>();
+  /** Same setting as the controllers': JOSDK_ALL_NAMESPACES (cluster-wide informers) or a list of namespaces. */
+  @ConfigProperty(name = "quarkus.operator-sdk.namespaces", defaultValue = "JOSDK_ALL_NAMESPACES")
+  String watchedNamespaces;
   private volatile CheckRunner runner;
 
   @Produces
@@ -55,36 +67,74 @@ public class HealthProbing {
     }
   }
 
-  /** Starts the informers (blocking until their first list); called from reconcile threads, never the event loop. */
-  synchronized void start() {
-    if (services != null) {
+  private boolean clusterWide() {
+    return watchedNamespaces == null || watchedNamespaces.isBlank() || watchedNamespaces.contains("JOSDK_ALL_NAMESPACES");
+  }
+
+  /** The started scope of {@code namespace}, or null (never blocks: for the event loop). */
+  private Scope scope(String namespace) {
+    return scopes.get(clusterWide() ? ALL : namespace);
+  }
+
+  /**
+   * Starts the informers of {@code namespace}'s scope (blocking until their first list); called from reconcile
+   * threads, never the event loop.
+   */
+  private Scope start(String namespace) {
+    String key = clusterWide() ? ALL : namespace;
+    Scope existing = scopes.get(key);
+    if (existing != null) {
+      return existing;
+    }
+    synchronized (this) {
+      existing = scopes.get(key);
+      if (existing != null) {
+        return existing;
+      }
+      Scope sc = new Scope();
+      if (ALL.equals(key)) {
+        sc.policies = client.resources(HealthPolicy.class).inAnyNamespace().inform();
+        sc.slices = client.discovery().v1().endpointSlices().inAnyNamespace().withLabel(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE).inform();
+        sc.services = client.services().inAnyNamespace().withLabel(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE).inform();
+      } else {
+        sc.policies = client.resources(HealthPolicy.class).inNamespace(key).inform();
+        sc.slices = client.discovery().v1().endpointSlices().inNamespace(key).withLabel(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE).inform();
+        sc.services = client.services().inNamespace(key).withLabel(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE).inform();
+      }
+      scopes.put(key, sc);
+      return sc;
+    }
+  }
+
+  /** Starts the pod informer of {@code namespace}'s scope (used only for readiness gates); reconcile threads only. */
+  void startPods(String namespace) {
+    Scope sc = start(namespace);
+    if (sc.pods != null) {
       return;
     }
-    policies = client.resources(HealthPolicy.class).inAnyNamespace().inform();
-    slices = client.discovery().v1().endpointSlices().inAnyNamespace().withLabel(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE).inform();
-    services = client.services().inAnyNamespace().withLabel(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE).inform();
-  }
-
-  /** The pod informer, used only for readiness gates. */
-  synchronized SharedIndexInformer<Pod> pods() {
-    if (pods == null) {
-      pods = client.pods().inAnyNamespace().withLabel(Labels.COLOR).inform();
+    synchronized (this) {
+      if (sc.pods == null) {
+        sc.pods = clusterWide()
+            ? client.pods().inAnyNamespace().withLabel(Labels.COLOR).inform()
+            : client.pods().inNamespace(namespace).withLabel(Labels.COLOR).inform();
+      }
     }
-    return pods;
   }
 
+  /** From the cache; the first call for a namespace starts its informers (blocking; reconcile threads only). */
   HealthPolicy policy(String namespace, String name) {
-    start();
-    return policies.getStore().getByKey(Cache.namespaceKeyFunc(namespace, name));
+    return start(namespace).policies.getStore().getByKey(Cache.namespaceKeyFunc(namespace, name));
   }
 
   Service service(String namespace, String name) {
-    var s = services;
+    Scope sc = scope(namespace);
+    var s = sc == null ? null : sc.services;
     return s == null ? null : s.getStore().getByKey(Cache.namespaceKeyFunc(namespace, name));
   }
 
   List<EndpointSlice> slices(String namespace, String service) {
-    var s = slices;
+    Scope sc = scope(namespace);
+    var s = sc == null ? null : sc.slices;
     if (s == null) {
       return List.of();
     }
@@ -95,22 +145,27 @@ public class HealthProbing {
   }
 
   Pod pod(String namespace, String name) {
-    var p = pods;
+    Scope sc = scope(namespace);
+    var p = sc == null ? null : sc.pods;
     return p == null ? null : p.getStore().getByKey(Cache.namespaceKeyFunc(namespace, name));
   }
 
-  List<Pod> pods(String namespace, Map<String, String> selector) {
-    return pods().getIndexer().byIndex(Cache.NAMESPACE_INDEX, namespace).stream()
-        .filter(p -> p.getMetadata().getLabels() != null && p.getMetadata().getLabels().entrySet().containsAll(selector.entrySet()))
-        .toList();
+  /** Pods of {@code namespace} with a color label, from the cache (empty before {@link #startPods}). */
+  List<Pod> pods(String namespace) {
+    Scope sc = scope(namespace);
+    var p = sc == null ? null : sc.pods;
+    return p == null ? List.of() : p.getIndexer().byIndex(Cache.NAMESPACE_INDEX, namespace);
   }
 
   @PreDestroy
   synchronized void stop() {
-    for (SharedIndexInformer<?> i : new SharedIndexInformer<?>[] {services, slices, policies, pods}) {
-      if (i != null) {
-        i.close();
+    for (Scope sc : scopes.values()) {
+      for (SharedIndexInformer<?> i : new SharedIndexInformer<?>[] {sc.services, sc.slices, sc.policies, sc.pods}) {
+        if (i != null) {
+          i.close();
+        }
       }
     }
+    scopes.clear();
   }
 }

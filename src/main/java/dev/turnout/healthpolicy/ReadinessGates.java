@@ -73,7 +73,7 @@ public class ReadinessGates {
       scheduler.unregister(key);
     }
     touched.put(key, System.nanoTime());
-    probing.pods();
+    probing.startPods(ns);
     if (podChecks.checks.isEmpty()) {
       return;
     }
@@ -106,7 +106,7 @@ public class ReadinessGates {
     }
     List<ServicePort> servicePorts = s.getSpec().getPorts() == null ? List.of() : s.getSpec().getPorts();
     List<Target.Endpoint> endpoints = new ArrayList<>();
-    for (Pod p : probing.pods(w.namespace(), Map.of())) {
+    for (Pod p : probing.pods(w.namespace())) {
       if (!p.getMetadata().getName().startsWith(w.deploymentName() + "-") || p.getMetadata().getDeletionTimestamp() != null
           || p.getStatus() == null || p.getStatus().getPodIP() == null || !"Running".equals(p.getStatus().getPhase())) {
         continue;

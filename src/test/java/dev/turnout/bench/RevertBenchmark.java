@@ -73,9 +73,10 @@ class RevertBenchmark {
     await().atMost(Duration.ofMinutes(3)).until(() -> namespaces.stream().allMatch(ns -> "blue".equals(active(ns))));
     System.out.printf("BENCH %d releases live on blue after %.1f s%n", n, (System.nanoTime() - t0) / 1e9);
     for (String ns : namespaces) {
-      AppRelease ar = client.resources(AppRelease.class).inNamespace(ns).withName("backend").get();
-      ar.getSpec().version = "1.1.0";
-      client.resource(ar).update();
+      client.resources(AppRelease.class).inNamespace(ns).withName("backend").edit(ar -> {
+        ar.getSpec().version = "1.1.0";
+        return ar;
+      });
     }
     t0 = System.nanoTime();
     await().atMost(Duration.ofMinutes(3)).until(() -> namespaces.stream().allMatch(ns -> "green".equals(active(ns))
