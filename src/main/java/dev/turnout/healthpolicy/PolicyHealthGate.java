@@ -193,8 +193,10 @@ public class PolicyHealthGate implements HealthGate {
   public String readinessGateCondition(AppRelease release, AppReleaseStatus status) {
     String ns = release.getMetadata().getNamespace();
     HealthPolicy policy = probing.policy(ns, release.getSpec().healthPolicyRef.name);
+    // without an HTTP or TCP check nothing would ever set the condition, and the pods would never become ready
     if (policy == null || policy.getSpec() == null || policy.getSpec().readinessGate == null
-        || !HealthPolicyReconciler.HealthPolicyValidation.problems(policy.getSpec()).isEmpty()) {
+        || !HealthPolicyReconciler.HealthPolicyValidation.problems(policy.getSpec()).isEmpty()
+        || !ReadinessGates.hasPodChecks(policy.getSpec())) {
       readinessGates.forget(ns, release.getMetadata().getName());
       return null;
     }

@@ -48,7 +48,7 @@ public class ReadinessGates {
   @Inject KubernetesClient client;
   @Inject Clock clock;
 
-  record Watch(String namespace, String release, String conditionType, String service, String deploymentName) {}
+  record Watch(String namespace, String release, String conditionType, String service, String deploymentName, boolean dryRun) {}
 
   private final ConcurrentHashMap<String, Watch> watches = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Long> touched = new ConcurrentHashMap<>();
@@ -62,10 +62,15 @@ public class ReadinessGates {
     return key.endsWith(SUFFIX);
   }
 
+  /** Whether {@code spec} has checks a readiness gate can run per pod (HTTP or TCP; Prometheus checks are not per pod). */
+  static boolean hasPodChecks(HealthPolicySpec spec) {
+    return spec.checks != null && spec.checks.stream().anyMatch(c -> c.http != null || c.tcp != null);
+  }
+
   /** Probes the pods of {@code deploymentName} for {@code spec}'s readiness gate (idempotent). */
   void watch(String ns, String release, String service, HealthPolicySpec spec, String color, String deploymentName) {
     String key = ns + "/" + release + SUFFIX;
-    Watch w = new Watch(ns, release, spec.readinessGate.conditionType, service, deploymentName);
+    Watch w = new Watch(ns, release, spec.readinessGate.conditionType, service, deploymentName, Boolean.TRUE.equals(spec.dryRun));
     HealthPolicySpec podChecks = Serialization.clone(spec);
     podChecks.checks = spec.checks.stream().filter(c -> c.http != null || c.tcp != null).toList();
     Watch old = watches.put(key, w);
@@ -177,7 +182,12 @@ public class ReadinessGates {
       for (Map.Entry<String, Boolean> e : passedByPod.entrySet()) {
         boolean ok = e.getValue() && tcpPassed;
         String why = ok ? "every HTTP and TCP check passed on this pod" : Objects.requireNonNullElse(whyByPod.get(e.getKey()), tcpWhy);
-        setCondition(w, e.getKey(), ok, why);
+        if (w.dryRun() && !ok) {
+          // dry run never holds a pod back: True, saying what it would have been
+          setCondition(w, e.getKey(), true, "dry run, would be False: " + why);
+        } else {
+          setCondition(w, e.getKey(), ok, why);
+        }
       }
     });
   }
