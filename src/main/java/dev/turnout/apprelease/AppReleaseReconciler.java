@@ -69,12 +69,15 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
 
   @Override
   public List<EventSource<?, AppRelease>> prepareEventSources(EventSourceContext<AppRelease> context) {
-    return List.of(
+    List<EventSource<?, AppRelease>> sources = new ArrayList<>(List.of(
         OwnedInformers.byReleaseLabel(Deployment.class, context),
         OwnedInformers.byReleaseLabel(Service.class, context),
         OwnedInformers.byReleaseLabel(EndpointSlice.class, context),
         OwnedInformers.byReleaseLabel(Job.class, context),
-        backupsOfReleases(context));
+        backupsOfReleases(context)));
+    // the health gate's own sources: a reconcile when a gate changes, or when a referenced HealthPolicy changes
+    sources.addAll(healthGate.eventSources(context));
+    return sources;
   }
 
   /**
@@ -147,6 +150,7 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
     final Map<String, List<EndpointSlice>> slices = new HashMap<>();
     final Map<String, Job> jobs = new HashMap<>();
     Duration requeue;
+    String readinessGate;
 
     Run(AppRelease release, Context<AppRelease> context, AppReleaseStatus status, Instant now) {
       this.release = release;
@@ -190,9 +194,12 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
 
       ResolvedConfig config = resolveConfig();
       recoverSwitchFromService();
+      readinessGate = release.getSpec().healthPolicyRef == null ? null : healthGate.readinessGateCondition(release, status);
       if (config.missing().isEmpty()) {
         gate(REFERENCES, true, "Resolved", "every Secret and ConfigMap the template uses exists");
-        String hash = ReleaseDecisions.revisionHash(release.getSpec(), config.checksum());
+        // a pod readiness gate is part of the pod template, so adding or removing one is a new revision
+        String hash = ReleaseDecisions.revisionHash(release.getSpec(),
+            readinessGate == null ? config.checksum() : config.checksum() + "|readinessGate=" + readinessGate);
         if (!hash.equals(status.currentRevisionHash)) {
           startRevision(hash);
         }
@@ -381,7 +388,7 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
                   : ReleaseDecisions.initialReplicas(active == null ? null : deployments.get(active), release.getSpec().replicasOrDefault());
           Deployment desired =
               ReleaseObjectsFactory.deployment(
-                  release, color, status.currentRevision, status.currentRevisionHash, configChecksum, replicas);
+                  release, color, status.currentRevision, status.currentRevisionHash, configChecksum, replicas, readinessGate);
           Deployment written =
               OwnedObjects.apply(client, actual, desired, ReleaseObjectsFactory.deploymentHash(desired), null, writes);
           if (written != actual) {

@@ -1,6 +1,9 @@
 package dev.turnout.apprelease;
 
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import java.time.Instant;
+import java.util.List;
 
 /** spec.healthPolicyRef: deep checks against the preview Service before, and the active Service after, the switch. */
 public interface HealthGate {
@@ -12,6 +15,23 @@ public interface HealthGate {
 
   /** Stops probing for a release (deleted, or no longer referencing a policy). */
   void forget(AppRelease release);
+
+  /**
+   * Event sources the AppRelease controller registers for this gate: e.g. a reconcile when a gate changes, or when a
+   * referenced HealthPolicy changes.
+   */
+  default List<EventSource<?, AppRelease>> eventSources(EventSourceContext<AppRelease> context) {
+    return List.of();
+  }
+
+  /**
+   * The pod condition type of the release's HealthPolicy readiness gate (added to the pod template as a
+   * readinessGate), or null for none; the gate also starts setting that condition on the pods of status.currentColor.
+   * Called on every reconcile when healthPolicyRef is set.
+   */
+  default String readinessGateCondition(AppRelease release, AppReleaseStatus status) {
+    return null;
+  }
 
   /**
    * @param windowEnd end of the watch window (the previous color is not scaled down before), or null if none

@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** Builds the desired Deployments and Services of a release. Pure: no API access. */
@@ -36,8 +37,22 @@ public final class ReleaseObjectsFactory {
   /** A color's Deployment running the given revision of the spec's template. */
   public static Deployment deployment(
       AppRelease release, Color color, long revision, String revisionHash, String configChecksum, int replicas) {
+    return deployment(release, color, revision, revisionHash, configChecksum, replicas, null);
+  }
+
+  /** As above, with a pod readiness gate of this condition type (the HealthPolicy's readinessGate), when not null. */
+  public static Deployment deployment(AppRelease release, Color color, long revision, String revisionHash,
+      String configChecksum, int replicas, String readinessGateCondition) {
     PodTemplateSpec template =
         Serialization.clone(release.getSpec().template == null ? new PodTemplateSpec() : release.getSpec().template);
+    if (readinessGateCondition != null && template.getSpec() != null) {
+      List<io.fabric8.kubernetes.api.model.PodReadinessGate> gates = new java.util.ArrayList<>(
+          template.getSpec().getReadinessGates() == null ? List.of() : template.getSpec().getReadinessGates());
+      if (gates.stream().noneMatch(g -> readinessGateCondition.equals(g.getConditionType()))) {
+        gates.add(new io.fabric8.kubernetes.api.model.PodReadinessGate(readinessGateCondition));
+      }
+      template.getSpec().setReadinessGates(gates);
+    }
     ObjectMeta podMeta = template.getMetadata() == null ? new ObjectMeta() : template.getMetadata();
     Map<String, String> podLabels = new HashMap<>(podMeta.getLabels() == null ? Map.of() : podMeta.getLabels());
     podLabels.putAll(colorSelector(release, color));

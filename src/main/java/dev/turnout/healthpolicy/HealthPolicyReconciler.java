@@ -6,21 +6,37 @@ import dev.turnout.common.ValidationReport;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import jakarta.inject.Inject;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Validates a HealthPolicy and reports Ready; the checks themselves run for the releases that use it. */
+/**
+ * Validates a HealthPolicy and reports Ready, and lists in status the last results of the releases that use it. The
+ * checks run on the probe scheduler; this reconciler runs when a gate changes and every {@link #RESULTS_EVERY} while the
+ * policy is in use, so status is not written on every probe round.
+ */
 @ControllerConfiguration(name = "healthpolicy")
 public class HealthPolicyReconciler implements Reconciler<HealthPolicy> {
   @Inject KubernetesClient client;
   @Inject Clock clock;
   @Inject EventRecorder events;
+  @Inject PolicyHealthGate gates;
+  @Inject HealthProbing probing;
+
+  static final Duration RESULTS_EVERY = Duration.ofSeconds(10);
+
+  @Override
+  public List<EventSource<?, HealthPolicy>> prepareEventSources(EventSourceContext<HealthPolicy> context) {
+    return List.of(probing.policyTrigger);
+  }
 
   @Override
   public UpdateControl<HealthPolicy> reconcile(HealthPolicy policy, Context<HealthPolicy> context) {
@@ -31,8 +47,11 @@ public class HealthPolicyReconciler implements Reconciler<HealthPolicy> {
     status.conditions =
         ValidationReport.ready(events, policy, status.conditions, HealthPolicyValidation.problems(policy.getSpec()),
             policy.getSpec().checks.size() + " check(s) valid", now);
+    String ns = policy.getMetadata().getNamespace();
+    String name = policy.getMetadata().getName();
+    status.releases = gates.results(ns, name);
     StatusPatcher.patchIfChanged(client, policy, before, status);
-    return UpdateControl.noUpdate();
+    return gates.inUse(ns, name) ? UpdateControl.<HealthPolicy>noUpdate().rescheduleAfter(RESULTS_EVERY) : UpdateControl.noUpdate();
   }
 
   /** What the schema cannot check. */

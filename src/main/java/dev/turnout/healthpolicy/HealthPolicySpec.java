@@ -39,13 +39,19 @@ public class HealthPolicySpec {
   public Integer failureThreshold;
 
   @Default("false")
-  @JsonPropertyDescription("Report results and gate state, but never block a promotion nor revert one.")
+  @JsonPropertyDescription(
+      "Report results and gate state (HealthChecksPassing condition says 'dry run'), but never block a promotion nor"
+          + " revert one.")
   public Boolean dryRun;
 
-  @JsonPropertyDescription("Gate the switch on the checks passing against the preview Service.")
+  @JsonPropertyDescription(
+      "Gate the switch on the checks passing against the preview Service. When absent, the switch is gated (as with"
+          + " enabled: true).")
   public PrePromotionSpec prePromotion;
 
-  @JsonPropertyDescription("Watch the active Service after the switch, and revert when the gate closes.")
+  @JsonPropertyDescription(
+      "Watch the active Service after the switch, and revert when the gate closes. When absent, there is no"
+          + " post-promotion watch.")
   public PostPromotionSpec postPromotion;
 
   @JsonPropertyDescription(

@@ -72,7 +72,7 @@ final class Kubelet {
       loop.schedule("kubelet-start/" + uid, () -> enqueue(namespace, name),
           Duration.between(now, readyAt).plusMillis(5));
     }
-    boolean ready = started && readiness.allows(pod);
+    boolean ready = started && readiness.allows(pod) && readinessGatesPass(pod);
     PodStatus wanted = desiredStatus(pod, ready, now);
     if (!Objects.equals(withoutTimes(pod.getStatus()), withoutTimes(wanted))) {
       pod.setStatus(wanted);
@@ -81,23 +81,40 @@ final class Kubelet {
     appEndpoints.podRunning(pod);
   }
 
+  /** As the kubelet: a pod with spec.readinessGates is Ready only when each gate's condition is True. */
+  static boolean readinessGatesPass(Pod pod) {
+    if (pod.getSpec().getReadinessGates() == null || pod.getSpec().getReadinessGates().isEmpty()) {
+      return true;
+    }
+    List<PodCondition> conditions = pod.getStatus() == null ? List.of() : pod.getStatus().getConditions();
+    return pod.getSpec().getReadinessGates().stream().allMatch(g -> conditions.stream()
+        .anyMatch(c -> g.getConditionType().equals(c.getType()) && "True".equals(c.getStatus())));
+  }
+
   private PodStatus desiredStatus(Pod pod, boolean ready, Instant now) {
     PodStatus current = pod.getStatus();
     String ip = current != null && current.getPodIP() != null ? current.getPodIP() : PodIps.next();
     String startTime = current != null && current.getStartTime() != null ? current.getStartTime() : now.toString();
     String readyText = ready ? "True" : "False";
-    List<PodCondition> conditions = List.of(
+    // ContainersReady follows the containers alone; Ready also waits for readiness gates
+    String containersReady = ready || (readinessGateOnly(pod, now)) ? "True" : "False";
+    List<PodCondition> conditions = new java.util.ArrayList<>(List.of(
         condition(current, "PodReadyToStartContainers", "True", now),
         condition(current, "Initialized", "True", now),
         condition(current, READY, readyText, now),
-        condition(current, CONTAINERS_READY, readyText, now),
-        condition(current, "PodScheduled", "True", now));
+        condition(current, CONTAINERS_READY, containersReady, now),
+        condition(current, "PodScheduled", "True", now)));
+    // conditions set by others (readiness gates) are kept, as the kubelet does
+    if (current != null) {
+      java.util.Set<String> own = java.util.Set.of("PodReadyToStartContainers", "Initialized", READY, CONTAINERS_READY, "PodScheduled");
+      current.getConditions().stream().filter(c -> !own.contains(c.getType())).forEach(conditions::add);
+    }
     List<ContainerStatus> containers = pod.getSpec().getContainers().stream()
         .map(c -> new ContainerStatusBuilder()
             .withName(c.getName())
             .withImage(c.getImage())
             .withImageID(c.getImage())
-            .withReady(ready)
+            .withReady(ready || readinessGateOnly(pod, now))
             .withStarted(true)
             .withRestartCount(0)
             .withNewState().withNewRunning().withStartedAt(startTime).endRunning().endState()
@@ -113,6 +130,12 @@ final class Kubelet {
         .withConditions(conditions)
         .withContainerStatuses(containers)
         .build();
+  }
+
+  /** Started and allowed by the readiness rules, held back only by a readiness gate. */
+  private boolean readinessGateOnly(Pod pod, Instant now) {
+    Instant readyAt = startedAt.get(pod.getMetadata().getUid());
+    return readyAt != null && !now.isBefore(readyAt) && readiness.allows(pod) && !readinessGatesPass(pod);
   }
 
   /** Keeps lastTransitionTime unless the condition's status really changes, as the kubelet does. */

@@ -40,6 +40,7 @@ public final class ProbeScheduler implements AutoCloseable {
   private final Clock clock;
   private final ConcurrentHashMap<String, Registration> registrations = new ConcurrentHashMap<>();
   private volatile boolean closed;
+  private volatile java.util.function.BiConsumer<String, RoundResult> roundListener;
 
   /** A scheduler with its own {@link CheckRunner} on {@code vertx}. */
   public ProbeScheduler(Vertx vertx) {
@@ -127,6 +128,14 @@ public final class ProbeScheduler implements AutoCloseable {
     return r == null ? Optional.empty() : Optional.of(r.snapshot);
   }
 
+  /**
+   * Told after every round of every key (on the event loop: must not block), e.g. to count results in metrics or
+   * to hand per-endpoint results to a worker. Null removes it.
+   */
+  public void onRound(java.util.function.BiConsumer<String, RoundResult> listener) {
+    this.roundListener = listener;
+  }
+
   /** The registered keys. */
   public Set<String> keys() {
     return Set.copyOf(registrations.keySet());
@@ -169,6 +178,14 @@ public final class ProbeScheduler implements AutoCloseable {
       GateState previous = r.snapshot.gate();
       GateState next = previous.record(round.outcomes(), round.time());
       r.snapshot = new ProbeSnapshot(r.key, next, round.results(), round.time());
+      var rl = roundListener;
+      if (rl != null) {
+        try {
+          rl.accept(r.key, round);
+        } catch (RuntimeException e) {
+          LOG.warnf(e, "round listener for %s failed", r.key);
+        }
+      }
       if (next.gate() != previous.gate()) {
         try {
           GateListener l = r.listener;
