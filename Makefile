@@ -21,9 +21,11 @@ build:
 crds:
 	$(MVN) -q test -Dtest=CrdsUpToDateTest -Dturnout.crds.write=true -Djacoco.skip=true
 
-## bench: benchmarks that print figures (never part of `make test`)
-bench: tools build
-	$(MVN) -q test-compile exec:java -Dexec.mainClass=dev.turnout.bench.Benchmarks -Dexec.classpathScope=test
+## bench: benchmarks that print figures (never part of `make test`; the classes have no Test suffix)
+bench: tools
+	$(MVN) -q test-compile exec:java -Dexec.mainClass=dev.turnout.bench.ProbeBenchmark -Dexec.classpathScope=test
+	$(MVN) -q test -Djacoco.skip=true -Dtest='ReleaseScaleBenchmark,RevertBenchmark' -Dsurefire.failIfNoSpecifiedTests=false \
+	  -Dquarkus.log.category.\"io.fabric8.mockwebserver\".level=WARN -Dquarkus.log.level=WARN
 
 ## tools: what a fresh machine lacks for the tests (Debian packages); idempotent
 tools:
