@@ -429,53 +429,46 @@ public final class DemoMain {
     timeline.line("green pods now answer 503 {\"database\": \"unreachable\"} on " + FastApiBackend.HEALTH_PATH
         + " (their pods stay Ready, as with a shallow readiness probe)");
     long revision = setVersion("1.10.0+9b0f7d1", "1.10.0");
-    boolean[] wentLive = {false};
-    waitFor("revision " + revision + " decided (failed, or switched)", Duration.ofSeconds(45), () -> {
+    String[] held = {null};
+    boolean caught = waitFor("the HealthPolicy gate holding revision " + revision + " back", Duration.ofSeconds(45), () -> {
       AppReleaseStatus s = status("backend");
-      RevisionRecord rec = record(s, revision);
-      if (s != null && "green".equals(s.activeColor) && Objects.equals(s.activeRevision, revision)) {
-        wentLive[0] = true;
-        return s.switchConvergedAt != null; // the Service's endpoints are green's now
+      if (s == null || s.conditions == null) {
+        return false;
       }
-      return rec != null && !"Pending".equals(rec.outcome);
+      held[0] = s.conditions.stream()
+          .filter(c -> "HealthChecksPassing".equals(c.getType()) && "False".equals(c.getStatus()))
+          .map(c -> c.getMessage()).filter(m -> m != null && m.contains("503")).findFirst().orElse(null);
+      return held[0] != null;
     });
-    RevisionRecord rec = record(status("backend"), revision);
-    if (rec != null && "RolledBack".equals(rec.outcome)) {
-      timeline.line("=> revision " + revision + " got traffic and was reverted: " + rec.reason);
+    if (caught) {
+      timeline.line("=> revision " + revision + " never gets traffic (backend still on " + status("backend").activeColor + "): " + held[0]);
+    }
+
+    timeline.header("5. A release that breaks after the switch: 1.11.0 passes its checks, then its database goes down");
+    greenApi.mode(FastApiBackend.Mode.HEALTHY);
+    long next = setVersion("1.11.0+c0ffee1", "1.11.0");
+    boolean live = waitFor("revision " + next + " live on green", Duration.ofSeconds(60), () -> {
+      AppReleaseStatus s = status("backend");
+      return s != null && "green".equals(s.activeColor) && Objects.equals(s.activeRevision, next) && s.switchConvergedAt != null;
+    });
+    if (!live) {
       return;
     }
-    if (!wentLive[0]) {
-      timeline.line(rec != null && "Failed".equals(rec.outcome)
-          ? "=> the bad release never got traffic: revision " + revision + " Failed (" + rec.reason + ")"
-          : "=> revision " + revision + " is still " + (rec == null ? "unknown" : rec.outcome) + "; traffic stays on blue");
-      return;
-    }
-    timeline.line("!! the bad release took the traffic: backend now answers " + get(NS, "backend"));
-    boolean reverted = waitFor("automatic revert to blue", Duration.ofSeconds(20), () -> {
+    greenApi.mode(FastApiBackend.Mode.DATABASE_DOWN);
+    timeline.line("green's database goes down during the post-promotion window: /api/v1/health answers 503");
+    boolean reverted = waitFor("automatic revert to blue", Duration.ofSeconds(30), () -> {
       AppReleaseStatus s = status("backend");
       return s != null && "blue".equals(s.activeColor);
     });
-    if (reverted) {
-      timeline.line("=> reverted automatically after the switch");
-      return;
+    RevisionRecord rec = record(status("backend"), next);
+    if (reverted && rec != null) {
+      timeline.line("=> revision " + next + " " + rec.outcome + ": " + rec.reason);
+      timeline.line("backend answers on Service backend: " + get(NS, "backend"));
     }
-    timeline.line(dropped.contains("HealthGateUnavailable")
-        ? "!! no automatic revert: this operator build has no HealthPolicy checks (healthPolicyRef was removed in step 1)"
-        : "!! no automatic revert within 20s, although backend-health watches the active Service after the switch");
-    String token = "demo-bad-" + Instant.now().getEpochSecond();
-    timeline.line("recovering by hand, as in docs/operations.md: annotate turnout.dev/rollback=" + token);
-    client.resources(AppRelease.class).inNamespace(NS).withName("backend").edit(r -> {
-      r.getMetadata().getAnnotations().put("turnout.dev/rollback", token);
-      return r;
-    });
-    waitFor("traffic back on blue", Duration.ofSeconds(30), () -> {
-      AppReleaseStatus s = status("backend");
-      return s != null && "blue".equals(s.activeColor);
-    });
   }
 
   private void scenarioScheduledBackup() throws Exception {
-    timeline.header("5. Scheduled backup: the DatabaseBackup's CronJob fires");
+    timeline.header("6. Scheduled backup: the DatabaseBackup's CronJob fires");
     String cronJob = "mongo-prod-backup";
     boolean exists = waitFor("CronJob " + NS + "/" + cronJob + " exists", Duration.ofSeconds(8),
         () -> client.batch().v1().cronjobs().inNamespace(NS).withName(cronJob).get() != null);
