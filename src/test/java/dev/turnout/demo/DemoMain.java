@@ -479,6 +479,9 @@ public final class DemoMain {
           + cronJobs + "): scheduled backups are not wired in this build; skipping this step");
       return;
     }
+    DatabaseBackup before = client.resources(DatabaseBackup.class).inNamespace(NS).withName("mongo-prod").get();
+    String previous = before == null || before.getStatus() == null || before.getStatus().lastSuccessfulBackup == null
+        ? null : before.getStatus().lastSuccessfulBackup.object;
     Optional<Job> job = sim.cronJobs().trigger(NS, cronJob);
     if (job.isEmpty()) {
       timeline.line("!! the CronJob did not start a Job (suspended, or a run still active)");
@@ -488,7 +491,8 @@ public final class DemoMain {
     waitFor("DatabaseBackup mongo-prod reports a successful backup", Duration.ofSeconds(45), () -> {
       DatabaseBackup b = client.resources(DatabaseBackup.class).inNamespace(NS).withName("mongo-prod").get();
       return b != null && b.getStatus() != null && b.getStatus().lastSuccessfulBackup != null
-          && b.getStatus().lastSuccessfulBackup.object != null;
+          && b.getStatus().lastSuccessfulBackup.object != null
+          && !b.getStatus().lastSuccessfulBackup.object.equals(previous);
     });
     timeline.line("objects in s3://" + DemoBackups.BUCKET + ": " + backups.objects());
   }
