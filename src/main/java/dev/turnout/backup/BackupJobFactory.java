@@ -1,5 +1,6 @@
 package dev.turnout.backup;
 
+import dev.turnout.common.OwnedObjects;
 import dev.turnout.common.Labels;
 import dev.turnout.common.SecretKeyRef;
 import dev.turnout.restore.DatabaseRestore;
@@ -11,7 +12,6 @@ import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJobBuilder;
@@ -264,15 +264,7 @@ public final class BackupJobFactory {
             .withNamespace(owner.getMetadata().getNamespace())
             .withLabels(new LinkedHashMap<>(labels));
     if (owner.getMetadata().getUid() != null) {
-      b.withOwnerReferences(
-          new OwnerReferenceBuilder()
-              .withApiVersion(owner.getApiVersion())
-              .withKind(owner.getKind())
-              .withName(owner.getMetadata().getName())
-              .withUid(owner.getMetadata().getUid())
-              .withController(true)
-              .withBlockOwnerDeletion(true)
-              .build());
+      b.withOwnerReferences(OwnedObjects.ownerReference(owner));
     }
     return b.build();
   }

@@ -66,17 +66,12 @@ class AppReleaseLifecycleTest {
 
   /** A user's change: read, modify, write; retried on conflict as kubectl edit would be. */
   void edit(String ns, Consumer<AppRelease> change) {
-    await().atMost(WAIT).ignoreExceptionsInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class).until(() -> {
-      AppRelease ar = release(ns).get();
-      change.accept(ar);
-      client.resource(ar).update();
-      return true;
-    });
+    Releases.update(client, ns, "backend", change);
   }
 
   /** Any change of metadata makes the operator reconcile (it is not generation-aware). */
   void nudge(String ns) {
-    edit(ns, ar -> ar.getMetadata().getAnnotations().put("test/nudge", UUID.randomUUID().toString()));
+    Releases.nudge(client, ns, "backend");
   }
 
   void annotate(String ns, String key, String value) {

@@ -45,12 +45,7 @@ class AppReleaseRestartSafetyTest {
   }
 
   void update(String ns, java.util.function.Consumer<AppRelease> change) {
-    await().atMost(Duration.ofSeconds(30)).ignoreExceptionsInstanceOf(KubernetesClientException.class).until(() -> {
-      AppRelease ar = get(ns);
-      change.accept(ar);
-      client.resource(ar).update();
-      return true;
-    });
+    Releases.update(client, ns, "backend", change);
   }
 
   /** First release on blue, then a second version switched to green: the end state a never-stopped operator reaches. */

@@ -139,16 +139,11 @@ class HealthGateLifecycleTest {
   }
 
   void edit(String ns, Consumer<AppRelease> change) {
-    await().atMost(WAIT).ignoreExceptionsInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class).until(() -> {
-      AppRelease ar = release(ns).get();
-      change.accept(ar);
-      client.resource(ar).update();
-      return true;
-    });
+    Releases.update(client, ns, "backend", change);
   }
 
   void nudge(String ns) {
-    edit(ns, ar -> ar.getMetadata().getAnnotations().put("test/nudge", UUID.randomUUID().toString()));
+    Releases.nudge(client, ns, "backend");
   }
 
   List<String> eventReasons(String ns) {

@@ -45,6 +45,22 @@ public final class Releases {
     return ar;
   }
 
+  /** A user's change to an AppRelease: read, modify, write; retried on conflict as kubectl edit would be. */
+  public static void update(KubernetesClient client, String ns, String name, java.util.function.Consumer<AppRelease> change) {
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+        .ignoreExceptionsInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class).until(() -> {
+          AppRelease ar = client.resources(AppRelease.class).inNamespace(ns).withName(name).get();
+          change.accept(ar);
+          client.resource(ar).update();
+          return true;
+        });
+  }
+
+  /** Any change of metadata makes the operator reconcile (it is not generation-aware). */
+  public static void nudge(KubernetesClient client, String ns, String name) {
+    update(client, ns, name, ar -> ar.getMetadata().getAnnotations().put("test/nudge", java.util.UUID.randomUUID().toString()));
+  }
+
   public static Map<String, String> color(String release, String color) {
     return Map.of("app.kubernetes.io/instance", release, "turnout.dev/color", color);
   }
