@@ -19,6 +19,10 @@ fi
 
 echo "install-test-tools: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -q
+# A machine without Debian's archive still runs the suite: the tests that need these tools are skipped
+# with a message saying so, and nothing else depends on them.
 # shellcheck disable=SC2086
-$SUDO apt-get install -y -q --no-install-recommends $missing
+if ! { $SUDO apt-get update -q && $SUDO apt-get install -y -q --no-install-recommends $missing; }; then
+  echo "install-test-tools: could not install$missing; the tests that need it will be skipped" >&2
+fi
+exit 0
