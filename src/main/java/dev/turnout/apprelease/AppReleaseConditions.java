@@ -53,7 +53,12 @@ public final class AppReleaseConditions {
 
   private AppReleaseConditions() {}
 
-  public static void aggregate(AppRelease release, AppReleaseStatus status, Instant now, Map<String, GateCondition> gates) {
+  /**
+   * @param liveShortfall why the live color has fewer ready pods than it should (e.g. "1/3 pods of blue ready"),
+   *     or null when it is whole
+   */
+  public static void aggregate(
+      AppRelease release, AppReleaseStatus status, Instant now, Map<String, GateCondition> gates, String liveShortfall) {
     Long generation = release.getMetadata().getGeneration();
     List<Condition> conditions = new ArrayList<>(status.conditions == null ? List.of() : status.conditions);
     for (GateCondition g : gates.values()) {
@@ -82,6 +87,8 @@ public final class AppReleaseConditions {
       phase = promotion != null && "AwaitingPromotion".equals(promotion.reason()) ? Phase.AwaitingPromotion.name() : Phase.Progressing.name();
     } else if (live && status.switchConvergedAt == null) {
       phase = Phase.Progressing.name();
+    } else if (live && liveShortfall != null) {
+      phase = Phase.Degraded.name();
     } else if (live) {
       phase = Phase.Healthy.name();
     } else {
@@ -97,10 +104,16 @@ public final class AppReleaseConditions {
         pending ? "RevisionRollingOut" : (live && status.switchConvergedAt == null) ? "SwitchConverging" : "Idle",
         pending ? "revision " + status.currentRevision + " rolling out to " + status.currentColor : status.message,
         generation, now);
-    boolean degraded = Outcome.Failed.name().equals(outcome) || Outcome.RolledBack.name().equals(outcome) || blocked;
-    conditions = Conditions.set(conditions, DEGRADED, degraded,
-        degraded ? (Outcome.Failed.name().equals(outcome) ? "RevisionFailed" : Outcome.RolledBack.name().equals(outcome) ? "RevisionRolledBack" : "Blocked") : "AsExpected",
-        degraded ? status.message : "",
+    boolean shortfall = live && liveShortfall != null;
+    boolean degraded = Outcome.Failed.name().equals(outcome) || Outcome.RolledBack.name().equals(outcome) || blocked || shortfall;
+    String degradedReason = Outcome.Failed.name().equals(outcome) ? "RevisionFailed"
+        : Outcome.RolledBack.name().equals(outcome) ? "RevisionRolledBack"
+        : blocked ? "Blocked"
+        : shortfall ? "LiveColorUnderReplicated"
+        : "AsExpected";
+    conditions = Conditions.set(conditions, DEGRADED, degraded, degradedReason,
+        !degraded ? "" : shortfall && !blocked && outcome != null && !Outcome.Failed.name().equals(outcome)
+            && !Outcome.RolledBack.name().equals(outcome) ? liveShortfall : status.message,
         generation, now);
     if (!pending) {
       // gates of a revision that is no longer in progress keep their last state, but say which revision they were

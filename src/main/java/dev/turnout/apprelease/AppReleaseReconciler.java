@@ -117,14 +117,14 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
       requeue = run.reconcile();
     } catch (RuntimeException e) {
       status.message = "reconcile error: " + e.getMessage();
-      AppReleaseConditions.aggregate(release, status, now, run.gateConditions);
+      AppReleaseConditions.aggregate(release, status, now, run.gateConditions, run.liveShortfall());
       if (StatusPatcher.patchIfChanged(client, release, before, status)) {
         staleReads.wrote(release);
       }
       throw e;
     }
     status.observedGeneration = release.getMetadata().getGeneration();
-    AppReleaseConditions.aggregate(release, status, now, run.gateConditions);
+    AppReleaseConditions.aggregate(release, status, now, run.gateConditions, run.liveShortfall());
     LOG.debugf("%s/%s rv=%s gen=%s: phase=%s active=%s current=%s/%s %s", run.ns, release.getMetadata().getName(),
         release.getMetadata().getResourceVersion(), release.getMetadata().getGeneration(), status.phase, status.activeColor,
         status.currentColor, status.currentRevision, status.message);
@@ -811,6 +811,21 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
           requeueAtMost(Duration.ofSeconds(1));
         }
       }
+    }
+
+    /** Fewer ready pods in the live color than it runs, once the switch has converged; null when whole. */
+    String liveShortfall() {
+      if (status.activeColor == null || status.switchConvergedAt == null || release.getSpec().isPaused()) {
+        return null;
+      }
+      Color live = Color.parse(status.activeColor);
+      Deployment d = deployments.get(live);
+      if (d == null) {
+        return "the Deployment " + release.deploymentName(live) + " of the live color is missing";
+      }
+      int want = d.getSpec() == null || d.getSpec().getReplicas() == null ? 0 : d.getSpec().getReplicas();
+      int ready = d.getStatus() == null || d.getStatus().getReadyReplicas() == null ? 0 : d.getStatus().getReadyReplicas();
+      return ready < want ? String.format("%d/%d pods of %s ready", ready, want, live) : null;
     }
 
     // ---- message ---------------------------------------------------------------------------------------

@@ -401,6 +401,25 @@ class AppReleaseLifecycleTest {
   }
 
   @Test
+  void aLiveColorLosingReadyPodsIsDegradedUntilItRecovers() {
+    String ns = liveOn(Releases.newNamespace(client, "degraded"), "1.0.0");
+    sim().setReady(ns, color("backend", "blue"), false);
+    eventually(() -> {
+      AppReleaseStatus s = status(ns);
+      assertThat(s.phase).isEqualTo("Degraded");
+      assertThat(s.conditions).anySatisfy(c -> {
+        assertThat(c.getType()).isEqualTo("Degraded");
+        assertThat(c.getStatus()).isEqualTo("True");
+        assertThat(c.getReason()).isEqualTo("LiveColorUnderReplicated");
+        assertThat(c.getMessage()).isEqualTo("0/2 pods of blue ready");
+      });
+    });
+    assertThat(activeColor(ns)).as("no color to go to: traffic stays").isEqualTo("blue");
+    sim().setReady(ns, color("backend", "blue"), true);
+    eventually(() -> assertThat(status(ns).phase).isEqualTo("Healthy"));
+  }
+
+  @Test
   void deletingTheReleaseRemovesWhatItOwns() {
     String ns = liveOn(Releases.newNamespace(client, "delete"), "1.0.0");
     release(ns).delete();
