@@ -1,5 +1,6 @@
 package dev.turnout.demo;
 
+import dev.turnout.testing.OperatorProcess;
 import com.sun.net.httpserver.HttpHandler;
 import dev.turnout.apprelease.AppRelease;
 import dev.turnout.apprelease.AppReleaseStatus;
@@ -24,9 +25,9 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
+import java.net.Socket;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -71,7 +72,7 @@ public final class DemoMain {
   private ClusterSimulator sim;
   private KubernetesClient client;
   private DemoBackups backups;
-  private Process operator;
+  private OperatorProcess operator;
   private int mongoPort;
 
   public static void main(String[] args) throws Exception {
@@ -149,21 +150,9 @@ public final class DemoMain {
   private URI readyUri;
 
   private void startOperator(Path jar) throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = s.getLocalPort();
-    }
-    Files.createDirectories(OPERATOR_LOG.toAbsolutePath().getParent());
-    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-jar", jar.toAbsolutePath().toString());
-    pb.environment().put("KUBECONFIG", KUBECONFIG.toAbsolutePath().toString());
-    pb.environment().put("TURNOUT_HTTP_PORT", Integer.toString(port));
-    pb.environment().put("TURNOUT_LEASE_NAMESPACE", "turnout-system");
-    pb.environment().put("QUARKUS_KUBERNETES_CLIENT_TRUST_CERTS", "true");
-    pb.redirectErrorStream(true).redirectOutput(OPERATOR_LOG.toFile());
-    operator = pb.start();
-    timeline.line("operator started (pid " + operator.pid() + ", http port " + port + ", log " + OPERATOR_LOG + ")");
-    readyUri = URI.create("http://127.0.0.1:" + port + "/q/health/ready");
+    operator = OperatorProcess.start(jar, KUBECONFIG, OPERATOR_LOG, Map.of("TURNOUT_LEASE_NAMESPACE", "turnout-system"));
+    timeline.line("operator started (pid " + operator.pid() + ", http port " + operator.port() + ", log " + OPERATOR_LOG + ")");
+    readyUri = operator.url("/q/health/ready");
   }
 
   private boolean operatorReady() throws Exception {
@@ -175,7 +164,7 @@ public final class DemoMain {
       return httpStatus(ready) == 200;
     });
     if (!operator.isAlive()) {
-      timeline.line("!! the operator exited with code " + operator.exitValue() + "; see " + OPERATOR_LOG);
+      timeline.line("!! the operator exited with code " + operator.process().exitValue() + "; see " + OPERATOR_LOG);
       return false;
     }
     if (!up) {
@@ -189,14 +178,11 @@ public final class DemoMain {
   }
 
   private void stop() {
-    if (operator != null && operator.isAlive()) {
-      operator.destroy();
+    if (operator != null) {
       try {
-        if (!operator.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
-          operator.destroyForcibly();
-        }
+        operator.close();
       } catch (InterruptedException e) {
-        operator.destroyForcibly();
+        Thread.currentThread().interrupt();
       }
     }
     closeQuietly(timeline);
