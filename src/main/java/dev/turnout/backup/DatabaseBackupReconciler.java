@@ -55,6 +55,8 @@ import org.jboss.logging.Logger;
  */
 @ControllerConfiguration(name = "databasebackup", generationAwareEventProcessing = false)
 public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
+  static final String SCHEDULED_TIMESTAMP = "batch.kubernetes.io/cronjob-scheduled-timestamp";
+
   private static final Logger LOG = Logger.getLogger(DatabaseBackupReconciler.class);
   static final Duration S3_REFRESH = Duration.ofMinutes(5);
   static final Duration RECHECK = Duration.ofMinutes(5);
@@ -164,6 +166,15 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
     List<Job> jobs = context.getSecondaryResources(Job.class).stream()
         .filter(j -> backup.getMetadata().getName().equals(j.getMetadata().getLabels().get(Labels.BACKUP)))
         .toList();
+    // the CronJob controller stamps each Job it starts with its scheduled time: the newest one is also the last
+    // schedule time, even before the CronJob's own status reaches the informer cache
+    jobs.stream()
+        .map(j -> j.getMetadata().getAnnotations() == null ? null : j.getMetadata().getAnnotations().get(SCHEDULED_TIMESTAMP))
+        .filter(java.util.Objects::nonNull)
+        .map(Times::parse)
+        .max(Comparator.naturalOrder())
+        .filter(t -> status.lastScheduleTime == null || Times.parse(status.lastScheduleTime).isBefore(t))
+        .ifPresent(t -> status.lastScheduleTime = Times.format(t));
     List<Job> finished = jobs.stream().filter(j -> JobStates.outcome(j).isPresent())
         .sorted(Comparator.comparing(JobStates::finishedAt).reversed()).toList();
     Set<String> finishedUids = finished.stream().map(j -> j.getMetadata().getUid()).collect(Collectors.toSet());
