@@ -67,7 +67,6 @@ public final class DemoMain {
   private final FastApiBackend greenApi = new FastApiBackend(ORIGIN);
   private final List<String> notes = new ArrayList<>();
   /** Reasons of the gates the demo had to remove because the operator build lacks them. */
-  private final Set<String> dropped = new java.util.HashSet<>();
   private EmbeddedCluster cluster;
   private ClusterSimulator sim;
   private KubernetesClient client;
@@ -345,44 +344,13 @@ public final class DemoMain {
     timeline.header("1. First release: backend 1.8.0 goes live on blue");
     boolean live = waitFor("backend live on blue", Duration.ofSeconds(60), () -> {
       AppReleaseStatus s = status("backend");
-      if (s == null) {
-        return false;
-      }
-      for (Condition c : s.conditions == null ? List.<Condition>of() : s.conditions) {
-        if ("False".equals(c.getStatus()) && c.getReason() != null && c.getReason().endsWith("GateUnavailable")
-            && dropped.add(c.getReason())) {
-          dropGate(c);
-        }
-      }
-      return "blue".equals(s.activeColor) && "Healthy".equals(s.phase) && live("frontend");
+      return s != null && "blue".equals(s.activeColor) && "Healthy".equals(s.phase) && live("frontend");
     });
     if (live) {
       timeline.line("backend answers on Service backend: " + get(NS, "backend"));
     }
   }
 
-  /**
-   * The operator build has no implementation of a gate the examples use (its condition says so): the
-   * release would wait for ever, so the demo removes the reference and says that it did.
-   */
-  private void dropGate(Condition c) {
-    boolean health = c.getReason().startsWith("Health");
-    timeline.line("!! this operator build reports " + c.getReason() + " (\"" + c.getMessage() + "\")");
-    timeline.line("!! the demo removes spec." + (health ? "healthPolicyRef" : "backupBeforePromotion")
-        + " from the AppReleases so the scenario can go on" + (health ? "; step 4 will show what that costs" : ""));
-    for (AppRelease r : client.resources(AppRelease.class).inNamespace(NS).list().getItems()) {
-      if ((health ? r.getSpec().healthPolicyRef : r.getSpec().backupBeforePromotion) != null) {
-        client.resources(AppRelease.class).inNamespace(NS).withName(r.getMetadata().getName()).edit(x -> {
-          if (health) {
-            x.getSpec().healthPolicyRef = null;
-          } else {
-            x.getSpec().backupBeforePromotion = null;
-          }
-          return x;
-        });
-      }
-    }
-  }
 
   private void scenarioNewVersion() throws Exception {
     timeline.header("2. New version: backend 1.9.0 rolls out to green, is checked, and takes the traffic");
