@@ -69,6 +69,20 @@ public class DatabaseRestoreReconciler implements Reconciler<DatabaseRestore> {
                       return name == null ? Set.of() : Set.of(new ResourceID(name, j.getMetadata().getNamespace()));
                     })
                 .build(),
+            context),
+        // a restore waiting for "latest" starts as soon as its DatabaseBackup reports a new verified backup
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(DatabaseBackup.class, DatabaseRestore.class)
+                .withName("databaserestore-databasebackup")
+                .withSecondaryToPrimaryMapper(
+                    b -> context.getPrimaryCache()
+                        .list(r -> r.getSpec() != null && r.getSpec().backupRef != null
+                            && b.getMetadata().getName().equals(r.getSpec().backupRef.name)
+                            && b.getMetadata().getNamespace().equals(
+                                r.getSpec().backupRef.namespace == null ? r.getMetadata().getNamespace() : r.getSpec().backupRef.namespace))
+                        .map(ResourceID::fromResource)
+                        .collect(java.util.stream.Collectors.toSet()))
+                .build(),
             context));
   }
 
