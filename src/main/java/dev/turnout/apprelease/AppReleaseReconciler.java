@@ -12,13 +12,11 @@ import dev.turnout.common.OwnedObjects;
 import dev.turnout.common.StatusPatcher;
 import dev.turnout.common.Times;
 import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -569,38 +567,11 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
     }
 
     String hookJobName(HookSpec hook) {
-      String name = release.getMetadata().getName() + "-" + hook.name + "-r" + status.currentRevision;
-      return name.length() <= 63 ? name : name.substring(0, 54) + "-" + sha(name).substring(0, 8);
+      return ReleaseObjectsFactory.hookJobName(release, hook, status.currentRevision);
     }
 
     Job hookJob(HookSpec hook, String name, Color color) {
-      Map<String, String> labels = ReleaseObjectsFactory.commonLabels(release);
-      labels.put("turnout.dev/hook", hook.name);
-      labels.put(Labels.REVISION, Long.toString(status.currentRevision));
-      Job job = new JobBuilder()
-          .withNewMetadata()
-          .withName(name)
-          .withNamespace(ns)
-          .withLabels(labels)
-          .withOwnerReferences(OwnedObjects.ownerReference(release))
-          .endMetadata()
-          .withSpec(Serialization.clone(hook.template.getSpec()))
-          .build();
-      var pod = job.getSpec().getTemplate().getSpec();
-      if (pod.getRestartPolicy() == null) {
-        pod.setRestartPolicy("Never");
-      }
-      List<EnvVar> env = List.of(
-          new EnvVar("TURNOUT_PREVIEW_SERVICE", release.previewServiceName() + "." + ns + ".svc", null),
-          new EnvVar("TURNOUT_REVISION", Long.toString(status.currentRevision), null),
-          new EnvVar("TURNOUT_VERSION", release.getSpec().version, null),
-          new EnvVar("TURNOUT_COLOR", color.label(), null));
-      pod.getContainers().forEach(c -> {
-        List<EnvVar> all = new ArrayList<>(c.getEnv() == null ? List.of() : c.getEnv());
-        all.addAll(env);
-        c.setEnv(all);
-      });
-      return job;
+      return ReleaseObjectsFactory.hookJob(release, hook, name, color, status.currentRevision);
     }
 
     boolean backupGate() {

@@ -2,6 +2,7 @@ package dev.turnout.apprelease;
 
 import dev.turnout.common.Labels;
 import dev.turnout.common.OwnedObjects;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
@@ -9,8 +10,12 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -124,5 +129,46 @@ public final class ReleaseObjectsFactory {
       desired.getSpec().setType(actual.getSpec().getType());
     }
     return desired;
+  }
+
+  /** Job name of a pre-promotion hook for a revision: <release>-<hook>-r<revision>, shortened with a hash past 63. */
+  public static String hookJobName(AppRelease release, HookSpec hook, long revision) {
+    String name = release.getMetadata().getName() + "-" + hook.name + "-r" + revision;
+    return name.length() <= 63 ? name : name.substring(0, 54) + "-" + OwnedObjects.hash(name).substring(0, 8);
+  }
+
+  /**
+   * The Job of a pre-promotion hook: the user's template, owned by the release, restartPolicy Never unless set,
+   * and the environment that tells it what to test (the preview Service, revision, version, color).
+   */
+  public static Job hookJob(AppRelease release, HookSpec hook, String name, Color color, long revision) {
+    String ns = release.getMetadata().getNamespace();
+    Map<String, String> labels = commonLabels(release);
+    labels.put("turnout.dev/hook", hook.name);
+    labels.put(Labels.REVISION, Long.toString(revision));
+    Job job = new JobBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace(ns)
+        .withLabels(labels)
+        .withOwnerReferences(OwnedObjects.ownerReference(release))
+        .endMetadata()
+        .withSpec(Serialization.clone(hook.template.getSpec()))
+        .build();
+    var pod = job.getSpec().getTemplate().getSpec();
+    if (pod.getRestartPolicy() == null) {
+      pod.setRestartPolicy("Never");
+    }
+    List<EnvVar> env = List.of(
+        new EnvVar("TURNOUT_PREVIEW_SERVICE", release.previewServiceName() + "." + ns + ".svc", null),
+        new EnvVar("TURNOUT_REVISION", Long.toString(revision), null),
+        new EnvVar("TURNOUT_VERSION", release.getSpec().version, null),
+        new EnvVar("TURNOUT_COLOR", color.label(), null));
+    pod.getContainers().forEach(c -> {
+      List<EnvVar> all = new ArrayList<>(c.getEnv() == null ? List.of() : c.getEnv());
+      all.addAll(env);
+      c.setEnv(all);
+    });
+    return job;
   }
 }
