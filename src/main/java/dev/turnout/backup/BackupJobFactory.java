@@ -221,10 +221,8 @@ public final class BackupJobFactory {
   private static List<EnvVar> s3Env(StorageSpec.S3Spec s3) {
     StorageSpec.CredentialsRef cred = s3.credentialsSecretRef;
     List<EnvVar> env = new ArrayList<>();
-    env.add(secretEnv("AWS_ACCESS_KEY_ID", new SecretKeyRef(cred.name, orDefault(cred.accessKeyIdKey, "AWS_ACCESS_KEY_ID"))));
-    env.add(
-        secretEnv(
-            "AWS_SECRET_ACCESS_KEY", new SecretKeyRef(cred.name, orDefault(cred.secretAccessKeyKey, "AWS_SECRET_ACCESS_KEY"))));
+    env.add(secretEnv("AWS_ACCESS_KEY_ID", new SecretKeyRef(cred.name, cred.accessKeyIdKeyOrDefault())));
+    env.add(secretEnv("AWS_SECRET_ACCESS_KEY", new SecretKeyRef(cred.name, cred.secretAccessKeyKeyOrDefault())));
     env.add(env("S3_ENDPOINT", s3.endpoint == null ? "" : s3.endpoint));
     env.add(env("S3_REGION", orDefault(s3.region, "us-east-1")));
     env.add(env("S3_BUCKET", s3.bucket));

@@ -46,8 +46,8 @@ public class BackupStorage {
     if (secret == null) {
       throw new StorageException("credentials Secret " + namespace + "/" + cred.name + " does not exist");
     }
-    String accessKey = value(secret, cred.accessKeyIdKey == null ? "AWS_ACCESS_KEY_ID" : cred.accessKeyIdKey);
-    String secretKey = value(secret, cred.secretAccessKeyKey == null ? "AWS_SECRET_ACCESS_KEY" : cred.secretAccessKeyKey);
+    String accessKey = value(secret, cred.accessKeyIdKeyOrDefault());
+    String secretKey = value(secret, cred.secretAccessKeyKeyOrDefault());
     if (accessKey == null || secretKey == null) {
       throw new StorageException("credentials Secret " + namespace + "/" + cred.name + " lacks the access key id or secret key");
     }

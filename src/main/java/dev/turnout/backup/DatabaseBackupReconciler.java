@@ -374,11 +374,7 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
     CronSchedule.validate(spec.schedule).ifPresent(p -> problems.add("spec.schedule: " + p));
     SecretChecks.missing(client, ns, "spec.mongodb.uriSecretRef", spec.mongodb.uriSecretRef.name, List.of(spec.mongodb.uriSecretRef.key))
         .ifPresent(problems::add);
-    var creds = spec.storage.s3.credentialsSecretRef;
-    SecretChecks.missing(client, ns, "spec.storage.s3.credentialsSecretRef", creds.name,
-            List.of(creds.accessKeyIdKey == null ? "AWS_ACCESS_KEY_ID" : creds.accessKeyIdKey,
-                creds.secretAccessKeyKey == null ? "AWS_SECRET_ACCESS_KEY" : creds.secretAccessKeyKey))
-        .ifPresent(problems::add);
+    spec.storage.s3.credentialsSecretRef.problem(client, ns, "spec.storage.s3.credentialsSecretRef").ifPresent(problems::add);
     return problems;
   }
 }

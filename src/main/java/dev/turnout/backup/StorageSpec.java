@@ -61,5 +61,21 @@ public class StorageSpec {
     @Default("AWS_SECRET_ACCESS_KEY")
     @JsonPropertyDescription("Key of the secret access key in the Secret.")
     public String secretAccessKeyKey;
+
+    /** The key of the access key id, with the CRD's default when unset. */
+    public String accessKeyIdKeyOrDefault() {
+      return accessKeyIdKey == null ? "AWS_ACCESS_KEY_ID" : accessKeyIdKey;
+    }
+
+    /** The key of the secret access key, with the CRD's default when unset. */
+    public String secretAccessKeyKeyOrDefault() {
+      return secretAccessKeyKey == null ? "AWS_SECRET_ACCESS_KEY" : secretAccessKeyKey;
+    }
+
+    /** The problem with this Secret (missing, or a key missing), naming the spec field; empty when fine. */
+    public java.util.Optional<String> problem(io.fabric8.kubernetes.client.KubernetesClient client, String namespace, String field) {
+      return dev.turnout.common.SecretChecks.missing(
+          client, namespace, field, name, java.util.List.of(accessKeyIdKeyOrDefault(), secretAccessKeyKeyOrDefault()));
+    }
   }
 }

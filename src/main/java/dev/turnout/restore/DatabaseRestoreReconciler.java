@@ -248,11 +248,7 @@ public class DatabaseRestoreReconciler implements Reconciler<DatabaseRestore> {
       problems.add("spec: set backupRef or storage");
     }
     if (storage != null) {
-      var creds = storage.s3.credentialsSecretRef;
-      SecretChecks.missing(client, ns, field, creds.name,
-              List.of(creds.accessKeyIdKey == null ? "AWS_ACCESS_KEY_ID" : creds.accessKeyIdKey,
-                  creds.secretAccessKeyKey == null ? "AWS_SECRET_ACCESS_KEY" : creds.secretAccessKeyKey))
-          .ifPresent(problems::add);
+      storage.s3.credentialsSecretRef.problem(client, ns, field).ifPresent(problems::add);
     }
     return problems;
   }
