@@ -8,6 +8,7 @@ import dev.turnout.apprelease.AppReleaseConditions.Phase;
 
 import dev.turnout.common.EventRecorder;
 import dev.turnout.common.Labels;
+import dev.turnout.common.OwnedInformers;
 import dev.turnout.common.OwnedObjects;
 import dev.turnout.common.StatusPatcher;
 import dev.turnout.common.Times;
@@ -68,10 +69,10 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
   @Override
   public List<EventSource<?, AppRelease>> prepareEventSources(EventSourceContext<AppRelease> context) {
     List<EventSource<?, AppRelease>> sources = new ArrayList<>(List.of(
-        OwnedInformers.byReleaseLabel(Deployment.class, context),
-        OwnedInformers.byReleaseLabel(Service.class, context),
-        OwnedInformers.byReleaseLabel(EndpointSlice.class, context),
-        OwnedInformers.byReleaseLabel(Job.class, context),
+        OwnedInformers.byOwnerLabel(Deployment.class, AppRelease.class, Labels.RELEASE, context),
+        OwnedInformers.byOwnerLabel(Service.class, AppRelease.class, Labels.RELEASE, context),
+        OwnedInformers.byOwnerLabel(EndpointSlice.class, AppRelease.class, Labels.RELEASE, context),
+        OwnedInformers.byOwnerLabel(Job.class, AppRelease.class, Labels.RELEASE, context),
         backupsOfReleases(context)));
     // the health gate's own sources: a reconcile when a gate changes, or when a referenced HealthPolicy changes
     sources.addAll(healthGate.eventSources(context));

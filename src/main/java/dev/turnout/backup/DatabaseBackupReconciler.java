@@ -7,27 +7,24 @@ import dev.turnout.backup.retention.Retention;
 import dev.turnout.common.Conditions;
 import dev.turnout.common.EventRecorder;
 import dev.turnout.common.Labels;
+import dev.turnout.common.OwnedInformers;
 import dev.turnout.common.OwnedObjects;
 import dev.turnout.common.SecretChecks;
 import dev.turnout.common.StatusPatcher;
 import dev.turnout.common.Times;
 import dev.turnout.common.ValidationReport;
 import dev.turnout.common.WriteCounter;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
-import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.DateTimeException;
@@ -84,22 +81,9 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
 
   @Override
   public List<EventSource<?, DatabaseBackup>> prepareEventSources(EventSourceContext<DatabaseBackup> context) {
-    return List.of(byBackupLabel(CronJob.class, context), byBackupLabel(Job.class, context));
-  }
-
-  static <R extends HasMetadata> InformerEventSource<R, DatabaseBackup> byBackupLabel(
-      Class<R> type, EventSourceContext<DatabaseBackup> context) {
-    return new InformerEventSource<>(
-        InformerEventSourceConfiguration.from(type, DatabaseBackup.class)
-            .withName("databasebackup-" + type.getSimpleName().toLowerCase(Locale.ROOT))
-            .withLabelSelector(Labels.MANAGED_SELECTOR)
-            .withSecondaryToPrimaryMapper(
-                r -> {
-                  String name = r.getMetadata().getLabels() == null ? null : r.getMetadata().getLabels().get(Labels.BACKUP);
-                  return name == null ? Set.of() : Set.of(new ResourceID(name, r.getMetadata().getNamespace()));
-                })
-            .build(),
-        context);
+    return List.of(
+        OwnedInformers.byOwnerLabel(CronJob.class, DatabaseBackup.class, Labels.BACKUP, context),
+        OwnedInformers.byOwnerLabel(Job.class, DatabaseBackup.class, Labels.BACKUP, context));
   }
 
   @Override

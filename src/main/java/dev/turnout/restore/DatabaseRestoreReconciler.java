@@ -10,6 +10,7 @@ import dev.turnout.backup.catalog.BackupManifest;
 import dev.turnout.common.Conditions;
 import dev.turnout.common.EventRecorder;
 import dev.turnout.common.Labels;
+import dev.turnout.common.OwnedInformers;
 import dev.turnout.common.OwnedObjects;
 import dev.turnout.common.SecretChecks;
 import dev.turnout.common.StatusPatcher;
@@ -36,7 +37,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * Reconciles a DatabaseRestore: resolves the storage (the backupRef's, or its own) and the object ("latest" = newest
@@ -59,17 +59,7 @@ public class DatabaseRestoreReconciler implements Reconciler<DatabaseRestore> {
   @Override
   public List<EventSource<?, DatabaseRestore>> prepareEventSources(EventSourceContext<DatabaseRestore> context) {
     return List.of(
-        new InformerEventSource<>(
-            InformerEventSourceConfiguration.from(Job.class, DatabaseRestore.class)
-                .withName("databaserestore-job")
-                .withLabelSelector(Labels.MANAGED_SELECTOR)
-                .withSecondaryToPrimaryMapper(
-                    j -> {
-                      String name = j.getMetadata().getLabels() == null ? null : j.getMetadata().getLabels().get(Labels.RESTORE);
-                      return name == null ? Set.of() : Set.of(new ResourceID(name, j.getMetadata().getNamespace()));
-                    })
-                .build(),
-            context),
+        OwnedInformers.byOwnerLabel(Job.class, DatabaseRestore.class, Labels.RESTORE, context),
         // a restore waiting for "latest" starts as soon as its DatabaseBackup reports a new verified backup
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(DatabaseBackup.class, DatabaseRestore.class)
