@@ -2,16 +2,24 @@
 MVN ?= mvn -B
 JAR := target/quarkus-app/quarkus-run.jar
 
-.PHONY: run test build crds bench tools clean
+CONTROL_PLANE_DIR ?= $(HOME)/.cache/turnout/control-plane
+
+.PHONY: run test build crds bench tools controlplane clean
 
 ## run: build the operator and show it on an embedded Kubernetes API with the sample app
 run: tools build
 	$(MVN) -q test-compile exec:java -Dexec.mainClass=dev.turnout.demo.DemoMain -Dexec.classpathScope=test \
 	  -Dturnout.demo.jar=$(JAR)
 
-## test: the whole suite (unit, embedded-cluster, Helm, S3, Prometheus tests) with the coverage floor
-test: tools
-	$(MVN) verify
+## test: the whole suite (unit, embedded-cluster, Helm, S3, Prometheus tests, and the real tier: a real
+## kube-apiserver and kube-controller-manager, see docs/testing.md) with the coverage floor
+test: tools controlplane
+	$(MVN) verify -Dturnout.controlplane.dir=$(CONTROL_PLANE_DIR)
+
+## controlplane: build the real control plane (kube-apiserver, kube-controller-manager, kubectl, etcd) from Go
+## modules, once; cached in $(CONTROL_PLANE_DIR)
+controlplane:
+	@TURNOUT_CONTROL_PLANE_DIR=$(CONTROL_PLANE_DIR) bash scripts/build-control-plane.sh >/dev/null
 
 ## build: the operator jar (target/quarkus-app/quarkus-run.jar), tests skipped
 build:

@@ -1,7 +1,9 @@
 #!/bin/sh
-# Installs the tools the tests use, only when they are missing (idempotent; CI calls it before `mvn test`).
-#   prometheus: PrometheusCheckTest starts its own instance on 127.0.0.1 (a random port, a temp TSDB); without it
-#               that test is skipped. A prometheus service the package may start is not used by the tests.
+# Installs the tools the tests need, only when they are missing (idempotent; `make test` and so CI call it first).
+#   prometheus, promtool: PrometheusCheckTest starts its own instance on 127.0.0.1 (a random port, a temp TSDB)
+#   go:                   builds the real control plane (scripts/build-control-plane.sh)
+#   unshare, ip:          the real tier's network namespace (scripts/netns/bin/java)
+# A tool that cannot be installed fails the run: the tests that need it would otherwise not run.
 set -eu
 
 SUDO=""
@@ -9,20 +11,32 @@ if [ "$(id -u)" -ne 0 ]; then
   SUDO="sudo"
 fi
 
+has() {
+  command -v "$1" >/dev/null 2>&1 || [ -x "/usr/bin/$1" ] || [ -x "/usr/sbin/$1" ] || [ -x "/sbin/$1" ]
+}
+
 missing=""
-command -v prometheus >/dev/null 2>&1 || [ -x /usr/bin/prometheus ] || missing="$missing prometheus"
+has prometheus || missing="$missing prometheus"
+has unshare || missing="$missing util-linux"
+has ip || missing="$missing iproute2"
+has go || [ -x /usr/local/go/bin/go ] || missing="$missing golang-go"
 
 if [ -z "$missing" ]; then
   echo "install-test-tools: nothing to install"
-  exit 0
+else
+  echo "install-test-tools: installing$missing"
+  export DEBIAN_FRONTEND=noninteractive
+  # shellcheck disable=SC2086
+  if ! { $SUDO apt-get update -q && $SUDO apt-get install -y -q --no-install-recommends $missing; }; then
+    echo "install-test-tools: could not install$missing; the suite needs it (see docs/testing.md)" >&2
+    exit 1
+  fi
 fi
 
-echo "install-test-tools: installing$missing"
-export DEBIAN_FRONTEND=noninteractive
-# A machine without Debian's archive still runs the suite: the tests that need these tools are skipped
-# with a message saying so, and nothing else depends on them.
-# shellcheck disable=SC2086
-if ! { $SUDO apt-get update -q && $SUDO apt-get install -y -q --no-install-recommends $missing; }; then
-  echo "install-test-tools: could not install$missing; the tests that need it will be skipped" >&2
+# The control plane module needs Go >= 1.24 (its go.mod): the project's machines come with it; where only an
+# older Debian golang-go is found, scripts/build-control-plane.sh fails and says so.
+if ! unshare -rn true 2>/dev/null; then
+  echo "install-test-tools: 'unshare -rn' is not permitted here; the real tier needs an unprivileged user and" \
+       "network namespace (sysctl kernel.unprivileged_userns_clone=1) or root" >&2
+  exit 1
 fi
-exit 0

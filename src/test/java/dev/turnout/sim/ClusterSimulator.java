@@ -49,10 +49,15 @@ public final class ClusterSimulator implements AutoCloseable {
   private final Set<String> informedCrds = ConcurrentHashMap.newKeySet();
   private SharedIndexInformer<Service> services;
   private SharedIndexInformer<Pod> pods;
+  /** The fake node on the real control plane; null on the embedded cluster. */
+  private final String node;
+  private final JobPods jobPods;
 
-  private ClusterSimulator(KubernetesClient client, Clock clock, Duration readyDelay) {
+  private ClusterSimulator(KubernetesClient client, Clock clock, Duration readyDelay, String node) {
     this.client = client;
-    this.kubelet = new Kubelet(client, loop, readiness, appEndpoints, clock, readyDelay);
+    this.node = node;
+    this.jobPods = node == null ? null : new JobPods(client, loop, clock, jobRules);
+    this.kubelet = new Kubelet(client, loop, readiness, appEndpoints, clock, readyDelay, node, jobPods);
     this.deployments = new DeploymentController(client, loop, clock);
     this.endpointSlices = new EndpointSliceController(client, loop, ns -> services.getStore().list().stream()
         .filter(s -> ns.equals(s.getMetadata().getNamespace())).toList());
@@ -110,20 +115,18 @@ public final class ClusterSimulator implements AutoCloseable {
 
   /** As {@link #readyEndpoints(String, String)}, for the Service port with this name. */
   public List<InetSocketAddress> readyEndpoints(String namespace, String service, String portName) {
-    EndpointSlice slice = client.discovery().v1().endpointSlices().inNamespace(namespace)
-        .withName(EndpointSliceController.sliceName(service)).get();
-    if (slice == null || slice.getPorts().isEmpty()) {
-      return List.of();
-    }
-    Integer port = slice.getPorts().stream()
-        .filter(p -> portName == null || portName.equals(p.getName()))
-        .map(EndpointPort::getPort).filter(java.util.Objects::nonNull).findFirst().orElse(null);
-    if (port == null) {
-      return List.of();
-    }
-    return slice.getEndpoints().stream()
-        .filter(e -> Boolean.TRUE.equals(e.getConditions().getReady()))
-        .map(e -> new InetSocketAddress(e.getAddresses().get(0), port))
+    // by the label every EndpointSlice controller sets: the real one names slices <service>-<random>, and may
+    // split a Service's endpoints over several slices
+    return client.discovery().v1().endpointSlices().inNamespace(namespace)
+        .withLabel(EndpointSliceController.SERVICE_NAME, service).list().getItems().stream()
+        .flatMap(slice -> {
+          Integer port = slice.getPorts().stream()
+              .filter(p -> portName == null || portName.equals(p.getName()))
+              .map(EndpointPort::getPort).filter(java.util.Objects::nonNull).findFirst().orElse(null);
+          return port == null ? java.util.stream.Stream.<InetSocketAddress>empty() : slice.getEndpoints().stream()
+              .filter(e -> Boolean.TRUE.equals(e.getConditions().getReady()))
+              .map(e -> new InetSocketAddress(e.getAddresses().get(0), port));
+        })
         .toList();
   }
 
@@ -136,6 +139,37 @@ public final class ClusterSimulator implements AutoCloseable {
     InetSocketAddress first = ready.get(0);
     return URI.create("http://" + first.getHostString() + ":" + first.getPort() + path);
   }
+
+  /**
+   * On the real control plane: kube-controller-manager runs the Deployment, ReplicaSet, EndpointSlice, Job,
+   * CronJob and garbage-collector controllers; only the node's part (scheduling, pod status, the pods' HTTP
+   * servers, Job pods' runs) is played here, on one fake Ready node.
+   */
+  private ClusterSimulator startKubeletOnly() {
+    Kubelet.useHostIp(HOST_IP);
+    PodIps.usePrefix("10.244");
+    client.nodes().resource(new io.fabric8.kubernetes.api.model.NodeBuilder()
+        .withNewMetadata().withName(node).addToLabels("kubernetes.io/hostname", node).endMetadata()
+        .build()).serverSideApply();
+    var n = client.nodes().withName(node).get();
+    String now = java.time.Instant.now().toString();
+    n.setStatus(new io.fabric8.kubernetes.api.model.NodeStatusBuilder()
+        .addNewCondition().withType("Ready").withStatus("True").withReason("KubeletReady")
+        .withLastHeartbeatTime(now).withLastTransitionTime(now).endCondition()
+        .addNewAddress().withType("InternalIP").withAddress(HOST_IP).endAddress()
+        .addToCapacity("pods", new io.fabric8.kubernetes.api.model.Quantity("1000"))
+        .addToAllocatable("pods", new io.fabric8.kubernetes.api.model.Quantity("1000"))
+        .build());
+    client.nodes().resource(n).updateStatus();
+    pods = inform(client.pods().inAnyNamespace().inform(handler(
+        pod -> kubelet.enqueue(pod.getMetadata().getNamespace(), pod.getMetadata().getName()),
+        kubelet::podDeleted)));
+    services = inform(client.services().inAnyNamespace().inform(handler(s -> { }, s -> { })));
+    return this;
+  }
+
+  /** The fake node's address on the real control plane (added to lo in the test's network namespace). */
+  static final String HOST_IP = "10.243.0.1";
 
   private ClusterSimulator startInformers() {
     pods = inform(client.pods().inAnyNamespace().inform(handler(
@@ -200,7 +234,9 @@ public final class ClusterSimulator implements AutoCloseable {
 
   private <T extends HasMetadata> SharedIndexInformer<T> inform(SharedIndexInformer<T> informer) {
     informers.add(informer);
-    gc.watch(informer);
+    if (node == null) {
+      gc.watch(informer);
+    }
     return informer;
   }
 
@@ -220,7 +256,9 @@ public final class ClusterSimulator implements AutoCloseable {
       @Override
       public void onDelete(T obj, boolean deletedFinalStateUnknown) {
         delete.accept(obj);
-        gc.deleted(obj);
+        if (node == null) {
+          gc.deleted(obj);
+        }
       }
     };
   }
@@ -230,6 +268,9 @@ public final class ClusterSimulator implements AutoCloseable {
     informers.forEach(SharedIndexInformer::close);
     loop.close();
     jobs.close();
+    if (jobPods != null) {
+      jobPods.close();
+    }
     appEndpoints.close();
   }
 
@@ -238,6 +279,7 @@ public final class ClusterSimulator implements AutoCloseable {
     private final KubernetesClient client;
     private Clock clock = Clock.systemUTC();
     private Duration readyDelay = Duration.ofMillis(200);
+    private String node;
 
     private Builder(KubernetesClient client) {
       this.client = client;
@@ -255,8 +297,18 @@ public final class ClusterSimulator implements AutoCloseable {
       return this;
     }
 
+    /**
+     * For a real control plane (kube-apiserver and kube-controller-manager): play only one node named so, with
+     * pod IPs in 10.244.0.0/16 (see scripts/netns/bin/java).
+     */
+    public Builder realControlPlaneNode(String nodeName) {
+      this.node = nodeName;
+      return this;
+    }
+
     public ClusterSimulator start() {
-      return new ClusterSimulator(client, clock, readyDelay).startInformers();
+      ClusterSimulator sim = new ClusterSimulator(client, clock, readyDelay, node);
+      return node == null ? sim.startInformers() : sim.startKubeletOnly();
     }
   }
 }

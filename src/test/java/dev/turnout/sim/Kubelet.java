@@ -18,8 +18,12 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Plays the scheduler and kubelet for every pod: gives it a loopback IP and phase Running at once,
+ * Plays the scheduler and kubelet for every pod: gives it an IP and phase Running at once,
  * and makes it Ready after a delay unless a test said otherwise. Containers are never run.
+ *
+ * <p>On the real control plane ({@code node} set) it also does what kube-scheduler and a kubelet do there: binds
+ * each unscheduled pod to the one fake node with a Binding (pods/binding, as the scheduler does), and runs the
+ * pods of Jobs through {@link JobPods} so that the real Job controller sees them end.
  */
 final class Kubelet {
   static final String READY = "Ready";
@@ -33,15 +37,34 @@ final class Kubelet {
   private final Duration readyDelay;
   /** When each pod (by uid) has finished "starting" and may become Ready. */
   private final Map<String, Instant> startedAt = new ConcurrentHashMap<>();
+  /** The fake node's name on the real control plane; null on the embedded cluster (no scheduling there). */
+  private final String node;
+  private final JobPods jobPods;
+  private static volatile String hostIp = "127.0.0.1";
 
   Kubelet(KubernetesClient client, SimLoop loop, ReadinessRules readiness, AppEndpoints appEndpoints,
       Clock clock, Duration readyDelay) {
+    this(client, loop, readiness, appEndpoints, clock, readyDelay, null, null);
+  }
+
+  Kubelet(KubernetesClient client, SimLoop loop, ReadinessRules readiness, AppEndpoints appEndpoints,
+      Clock clock, Duration readyDelay, String node, JobPods jobPods) {
     this.client = client;
     this.loop = loop;
     this.readiness = readiness;
     this.appEndpoints = appEndpoints;
     this.clock = clock;
     this.readyDelay = readyDelay;
+    this.node = node;
+    this.jobPods = jobPods;
+  }
+
+  static String hostIp() {
+    return hostIp;
+  }
+
+  static void useHostIp(String ip) {
+    hostIp = ip;
   }
 
   void enqueue(String namespace, String name) {
@@ -50,6 +73,9 @@ final class Kubelet {
 
   void podDeleted(Pod pod) {
     startedAt.remove(pod.getMetadata().getUid());
+    if (jobPods != null) {
+      jobPods.podDeleted(pod);
+    }
     appEndpoints.podGone(pod);
   }
 
@@ -63,6 +89,20 @@ final class Kubelet {
     Pod pod = client.pods().inNamespace(namespace).withName(name).get();
     if (pod == null || pod.getMetadata().getDeletionTimestamp() != null) {
       return;
+    }
+    if (node != null) {
+      if (pod.getSpec().getNodeName() == null) {
+        bind(pod); // the pod's update event brings it back here, scheduled
+        return;
+      }
+      if (!node.equals(pod.getSpec().getNodeName()) || JobPods.isTerminal(pod)) {
+        return;
+      }
+      var job = JobPods.jobOwner(pod);
+      if (job != null) {
+        jobPods.podSeen(pod, job, currentOrNewIp(pod));
+        return;
+      }
     }
     String uid = pod.getMetadata().getUid();
     Instant now = clock.instant();
@@ -81,6 +121,18 @@ final class Kubelet {
     appEndpoints.podRunning(pod);
   }
 
+  /** As kube-scheduler does: POST a Binding of the pod to the node (the API server sets spec.nodeName). */
+  private void bind(Pod pod) {
+    client.bindings().inNamespace(pod.getMetadata().getNamespace()).resource(new io.fabric8.kubernetes.api.model.BindingBuilder()
+        .withNewMetadata().withName(pod.getMetadata().getName()).withUid(pod.getMetadata().getUid()).endMetadata()
+        .withNewTarget().withApiVersion("v1").withKind("Node").withName(node).endTarget()
+        .build()).create();
+  }
+
+  private static String currentOrNewIp(Pod pod) {
+    return pod.getStatus() != null && pod.getStatus().getPodIP() != null ? pod.getStatus().getPodIP() : PodIps.next();
+  }
+
   /** As the kubelet: a pod with spec.readinessGates is Ready only when each gate's condition is True. */
   static boolean readinessGatesPass(Pod pod) {
     if (pod.getSpec().getReadinessGates() == null || pod.getSpec().getReadinessGates().isEmpty()) {
@@ -93,7 +145,7 @@ final class Kubelet {
 
   private PodStatus desiredStatus(Pod pod, boolean ready, Instant now) {
     PodStatus current = pod.getStatus();
-    String ip = current != null && current.getPodIP() != null ? current.getPodIP() : PodIps.next();
+    String ip = currentOrNewIp(pod);
     String startTime = current != null && current.getStartTime() != null ? current.getStartTime() : now.toString();
     String readyText = ready ? "True" : "False";
     // ContainersReady follows the containers alone; Ready also waits for readiness gates
@@ -122,7 +174,7 @@ final class Kubelet {
         .toList();
     return new PodStatusBuilder()
         .withPhase("Running")
-        .withHostIP("127.0.0.1")
+        .withHostIP(hostIp)
         .withPodIP(ip)
         .withPodIPs(new PodIPBuilder().withIp(ip).build())
         .withStartTime(startTime)

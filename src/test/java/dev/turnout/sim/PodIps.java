@@ -17,8 +17,18 @@ final class PodIps {
 
   private PodIps() {}
 
+  /**
+   * First two octets of pod IPs: 127.0 on the embedded cluster; 10.244 on the real control plane, whose API
+   * server refuses loopback addresses in EndpointSlices (its network namespace routes 10.244.0.0/16 to lo).
+   */
+  private static volatile String prefix = "127.0.";
+
+  static void usePrefix(String twoOctets) {
+    prefix = twoOctets.endsWith(".") ? twoOctets : twoOctets + ".";
+  }
+
   static String next() {
     int n = Math.floorMod(NEXT.getAndIncrement(), 254 * 254);
-    return "127.0." + (1 + n / 254) + "." + (1 + n % 254);
+    return prefix + (1 + n / 254) + "." + (1 + n % 254);
   }
 }

@@ -1,0 +1,111 @@
+package dev.turnout.realtier;
+
+import com.marcnuri.helm.Helm;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.authentication.TokenRequest;
+import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The operator's identity exactly as the Helm chart installs it: helm/turnout rendered by real Helm (helm-java), its
+ * ServiceAccount, ClusterRoles, Roles and bindings applied unchanged, and a kubeconfig holding a token the API server
+ * issued for that ServiceAccount (TokenRequest), so every call of the operator is authorized by the chart's RBAC
+ * and nothing else. The chart's Deployment is not applied: no image runs here; the operator runs as the jar.
+ */
+public final class ChartIdentity {
+  public static final String NAMESPACE = "turnout-system";
+  public static final String RELEASE = "turnout";
+  static final Path CHART = Path.of("helm/turnout");
+
+  private final String serviceAccount;
+  private final Path kubeconfig;
+
+  private ChartIdentity(String serviceAccount, Path kubeconfig) {
+    this.serviceAccount = serviceAccount;
+    this.kubeconfig = kubeconfig;
+  }
+
+  /** The user name the API server gives the operator (what its audit entries carry). */
+  public String userName() {
+    return "system:serviceaccount:" + NAMESPACE + ":" + serviceAccount;
+  }
+
+  public static String serviceAccountGroup() {
+    return "system:serviceaccounts:" + NAMESPACE;
+  }
+
+  public Path kubeconfig() {
+    return kubeconfig;
+  }
+
+  /** Renders the chart (default values), applies its identity and RBAC objects, and writes the operator's kubeconfig. */
+  public static ChartIdentity install(ControlPlane plane, Path kubeconfigFile) throws IOException {
+    KubernetesClient admin = plane.admin();
+    admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build())
+        .serverSideApply();
+    String serviceAccount = null;
+    for (HasMetadata object : render()) {
+      if (object instanceof ServiceAccount sa) {
+        serviceAccount = sa.getMetadata().getName();
+      }
+      if (object instanceof ServiceAccount || object instanceof ClusterRole || object instanceof ClusterRoleBinding
+          || object instanceof Role || object instanceof RoleBinding) {
+        if (object.getMetadata().getNamespace() == null && (object instanceof ServiceAccount || object instanceof Role
+            || object instanceof RoleBinding)) {
+          object.getMetadata().setNamespace(NAMESPACE); // as `helm install -n turnout-system` does
+        }
+        admin.resource(object).serverSideApply();
+      }
+    }
+    if (serviceAccount == null) {
+      throw new IllegalStateException("the chart renders no ServiceAccount");
+    }
+    TokenRequest token = admin.serviceAccounts().inNamespace(NAMESPACE).withName(serviceAccount)
+        .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(24 * 3600L).endSpec().build());
+    Files.writeString(kubeconfigFile, """
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: real-tier
+          cluster:
+            server: %s
+            certificate-authority: %s
+        users:
+        - name: %s
+          user:
+            token: %s
+        contexts:
+        - name: turnout
+          context: {cluster: real-tier, user: %s, namespace: %s}
+        current-context: turnout
+        """.formatted(plane.url(), plane.apiServerCert(), serviceAccount, token.getStatus().getToken(),
+        serviceAccount, NAMESPACE));
+    return new ChartIdentity(serviceAccount, kubeconfigFile);
+  }
+
+  static List<HasMetadata> render() {
+    String yaml = new Helm(CHART).template().withName(RELEASE).withNamespace(NAMESPACE).call();
+    List<HasMetadata> objects = new ArrayList<>();
+    for (String doc : yaml.split("(?m)^---\\s*$")) {
+      if (doc.isBlank() || doc.lines().allMatch(l -> l.isBlank() || l.startsWith("#"))) {
+        continue;
+      }
+      if (Serialization.unmarshal(doc) instanceof HasMetadata h) {
+        objects.add(h);
+      }
+    }
+    return objects;
+  }
+}

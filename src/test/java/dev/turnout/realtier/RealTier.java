@@ -1,0 +1,165 @@
+package dev.turnout.realtier;
+
+import dev.turnout.sim.ClusterSimulator;
+import dev.turnout.testing.OperatorProcess;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One real tier per test JVM, shared by every *RealIT class: the real control plane, the CRDs from crds/ (as
+ * `kubectl apply -f crds/`), the chart's identity and RBAC, the fake node (the simulator in kubelet-only mode) and
+ * the packaged operator jar running with the chart's ServiceAccount token, in the prod profile (leader election on).
+ */
+public final class RealTier {
+  private static final Logger LOG = LoggerFactory.getLogger(RealTier.class);
+  static final Path JAR = Path.of("target/quarkus-app/quarkus-run.jar");
+  static final Path WORK = Path.of("target/real-tier");
+  public static final String LEASE = "turnout-operator-lock";
+  private static RealTier instance;
+
+  private final ControlPlane plane;
+  private final ChartIdentity identity;
+  private final ClusterSimulator simulator;
+  private final AuditLog audit;
+  private volatile OperatorProcess operator;
+  private int operatorStarts;
+
+  private RealTier(ControlPlane plane, ChartIdentity identity, ClusterSimulator simulator) {
+    this.plane = plane;
+    this.identity = identity;
+    this.simulator = simulator;
+    this.audit = new AuditLog(plane.auditLog(), identity.userName());
+  }
+
+  /** Starts the tier on first use; later calls return the same one. */
+  public static synchronized RealTier get() {
+    if (instance == null) {
+      try {
+        instance = start();
+      } catch (IOException | InterruptedException e) {
+        throw new IllegalStateException("the real tier did not start", e);
+      }
+      Runtime.getRuntime().addShutdownHook(new Thread(instance::close, "real-tier-stop"));
+    }
+    return instance;
+  }
+
+  private static RealTier start() throws IOException, InterruptedException {
+    if (!Files.exists(JAR)) {
+      throw new IllegalStateException(JAR + " is missing: the real tier runs after `package` (mvn verify)");
+    }
+    ControlPlane plane = ControlPlane.start(WORK, ChartIdentity.serviceAccountGroup());
+    applyCrds(plane.admin());
+    ChartIdentity identity = ChartIdentity.install(plane, WORK.resolve("operator.kubeconfig"));
+    ClusterSimulator simulator = ClusterSimulator.builder(plane.admin()).readyDelay(Duration.ofMillis(300))
+        .realControlPlaneNode("turnout-test-node").start();
+    RealTier tier = new RealTier(plane, identity, simulator);
+    tier.startOperator();
+    return tier;
+  }
+
+  /** `kubectl apply -f crds/`: the committed CRDs, then wait until the API server serves them. */
+  static void applyCrds(KubernetesClient admin) throws IOException {
+    try (Stream<Path> files = Files.list(Path.of("crds"))) {
+      for (Path file : files.filter(f -> f.toString().endsWith(".yml") || f.toString().endsWith(".yaml")).sorted().toList()) {
+        try (InputStream in = Files.newInputStream(file)) {
+          for (HasMetadata crd : admin.load(in).items()) {
+            admin.resource(crd).serverSideApply();
+            admin.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
+                .waitUntilCondition(c -> c.getStatus() != null && c.getStatus().getConditions().stream()
+                    .anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus())),
+                    30, java.util.concurrent.TimeUnit.SECONDS);
+          }
+        }
+      }
+    }
+  }
+
+  /** Starts the packaged operator with the chart's identity; waits until it is ready and holds the Lease. */
+  public synchronized OperatorProcess startOperator() throws IOException, InterruptedException {
+    operatorStarts++;
+    Path log = WORK.resolve("operator-" + operatorStarts + ".log");
+    Files.deleteIfExists(log);
+    operator = OperatorProcess.start(JAR, identity.kubeconfig(), log, Map.of(
+        "TURNOUT_LOG_LEVEL", "DEBUG"));
+    if (!operator.awaitReady(Duration.ofSeconds(90))) {
+      throw new IllegalStateException("the operator did not become ready; its log:\n" + ControlPlane.tail(log));
+    }
+    LOG.info("operator #{} ready (pid {})", operatorStarts, operator.pid());
+    return operator;
+  }
+
+  /** kill -9 the operator, wherever it is. */
+  public synchronized void killOperator() throws InterruptedException {
+    if (operator != null) {
+      operator.kill();
+    }
+  }
+
+  public OperatorProcess operator() {
+    return operator;
+  }
+
+  public KubernetesClient admin() {
+    return plane.admin();
+  }
+
+  public ClusterSimulator simulator() {
+    return simulator;
+  }
+
+  public AuditLog audit() {
+    return audit;
+  }
+
+  public ControlPlane plane() {
+    return plane;
+  }
+
+  public ChartIdentity identity() {
+    return identity;
+  }
+
+  /** The leader-election Lease of the operator, or null. */
+  public Lease lease() {
+    return admin().leases().inNamespace(ChartIdentity.NAMESPACE).withName(LEASE).get();
+  }
+
+  /** The operator's requests answered 403 since the tier started: each names the verb and resource RBAC refused. */
+  public List<AuditLog.Entry> forbidden() {
+    return audit.operatorForbidden();
+  }
+
+  /** The last lines of the current operator's log. */
+  public String operatorLogTail() {
+    return operator == null ? "" : ControlPlane.tail(operator.log());
+  }
+
+  Instant now() {
+    return Instant.now();
+  }
+
+  private void close() {
+    try {
+      if (operator != null) {
+        operator.close();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    simulator.close();
+    plane.close();
+  }
+}
