@@ -87,7 +87,10 @@ class HelmChartTest {
     // the Lease for leader election, in the operator's namespace only
     assertThat(ofType(objects, Role.class)).singleElement().satisfies(r -> {
       assertThat(r.getMetadata().getNamespace()).isEqualTo("turnout-system");
-      assertThat(r.getRules()).singleElement().satisfies(rule -> assertThat(rule.getResources()).containsExactly("leases"));
+      assertThat(r.getRules()).singleElement().satisfies(rule -> {
+        assertThat(rule.getResources()).containsExactly("leases");
+        assertThat(rule.getVerbs()).as("fabric8's LeaseLock renews with PATCH").contains("get", "create", "patch");
+      });
     });
     Deployment d = ofType(objects, Deployment.class).get(0);
     var env = d.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv();

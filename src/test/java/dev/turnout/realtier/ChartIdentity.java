@@ -56,7 +56,7 @@ public final class ChartIdentity {
     admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build())
         .serverSideApply();
     String serviceAccount = null;
-    for (HasMetadata object : render()) {
+    for (HasMetadata object : render(admin.getKubernetesVersion().getGitVersion().replaceFirst("^v", ""))) {
       if (object instanceof ServiceAccount sa) {
         serviceAccount = sa.getMetadata().getName();
       }
@@ -95,8 +95,9 @@ public final class ChartIdentity {
     return new ChartIdentity(serviceAccount, kubeconfigFile);
   }
 
-  static List<HasMetadata> render() {
-    String yaml = new Helm(CHART).template().withName(RELEASE).withNamespace(NAMESPACE).call();
+  /** As `helm template` against this cluster: the server's version decides the chart's kubeVersion check. */
+  static List<HasMetadata> render(String kubeVersion) {
+    String yaml = new Helm(CHART).template().withName(RELEASE).withNamespace(NAMESPACE).withKubeVersion(kubeVersion).call();
     List<HasMetadata> objects = new ArrayList<>();
     for (String doc : yaml.split("(?m)^---\\s*$")) {
       if (doc.isBlank() || doc.lines().allMatch(l -> l.isBlank() || l.startsWith("#"))) {

@@ -78,7 +78,7 @@ public final class RealTier {
           for (HasMetadata crd : admin.load(in).items()) {
             admin.resource(crd).serverSideApply();
             admin.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
-                .waitUntilCondition(c -> c.getStatus() != null && c.getStatus().getConditions().stream()
+                .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions() != null && c.getStatus().getConditions().stream()
                     .anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus())),
                     30, java.util.concurrent.TimeUnit.SECONDS);
           }

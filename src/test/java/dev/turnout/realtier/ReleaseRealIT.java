@@ -77,7 +77,8 @@ class ReleaseRealIT {
     });
     // the real ReplicaSet controller made the pods (names <deployment>-<hash>-<random>); the real EndpointSlice
     // controller publishes them behind the active Service
-    assertThat(client().apps().replicaSets().inNamespace(ns).withLabel(Labels.COLOR, "blue").list().getItems()).hasSize(1);
+    assertThat(client().apps().replicaSets().inNamespace(ns).withLabels(Releases.color("shop", "blue"))
+        .list().getItems()).hasSize(1);
     eventually(() -> assertThat(NS.tier().simulator().readyEndpoints(ns, "shop"))
         .hasSize(2).allSatisfy(a -> assertThat(a.getHostString()).startsWith("10.244.")));
     IdleWrites.assertNone(NS.tier());
@@ -92,7 +93,7 @@ class ReleaseRealIT {
     // the old color stays up for an instant rollback
     assertThat(deployment("shop", "blue").getSpec().getReplicas()).isEqualTo(2);
     InetSocketAddress served = NS.tier().simulator().readyEndpoints(ns, "shop").get(0);
-    assertThat(client().pods().inNamespace(ns).withLabel(Labels.COLOR, "green").list().getItems())
+    assertThat(client().pods().inNamespace(ns).withLabels(Releases.color("shop", "green")).list().getItems())
         .anySatisfy(p -> assertThat(p.getStatus().getPodIP()).isEqualTo(served.getHostString()));
     IdleWrites.assertNone(NS.tier());
 
