@@ -36,6 +36,8 @@ public final class BackupJobFactory {
   public static final String BACKUP_LABEL = "turnout.dev/backup";
   public static final String RESTORE_LABEL = "turnout.dev/restore";
   public static final String CONTAINER = "agent";
+  /** Label the Job controller sets on each pod of a Job, with the Job's name (on every Kubernetes version since 1.25). */
+  public static final String JOB_NAME_LABEL = "job-name";
 
   /**
    * Operator settings.
@@ -146,6 +148,7 @@ public final class BackupJobFactory {
     env.add(env("DATABASES", String.join(",", dbs)));
     env.add(env("VERIFY_MODE", spec.verify == null || spec.verify.mode == null ? "Checksum" : spec.verify.mode.name()));
     env.add(env("TIME_ZONE", timeZone(spec)));
+    env.add(jobNameEnv());
     String image = spec.image != null ? spec.image : settings.agentImage();
     return jobSpec(
         image,
@@ -240,6 +243,22 @@ public final class BackupJobFactory {
         .withKey(ref.key)
         .withOptional(false)
         .endSecretKeyRef()
+        .endValueFrom()
+        .build();
+  }
+
+  /**
+   * JOB_NAME from the pod's {@value #JOB_NAME_LABEL} label, which the Job controller sets on every pod of a Job (a
+   * CronJob's Job names are not known in advance). The agent writes it into the manifest, and the operator counts a
+   * succeeded Job as a backup only when a manifest names it.
+   */
+  private static EnvVar jobNameEnv() {
+    return new EnvVarBuilder()
+        .withName("JOB_NAME")
+        .withNewValueFrom()
+        .withNewFieldRef()
+        .withFieldPath("metadata.labels['" + JOB_NAME_LABEL + "']")
+        .endFieldRef()
         .endValueFrom()
         .build();
   }

@@ -162,11 +162,16 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
     List<Job> finished = jobs.stream().filter(j -> JobStates.outcome(j).isPresent())
         .sorted(Comparator.comparing(JobStates::finishedAt).reversed()).toList();
     Set<String> finishedUids = finished.stream().map(j -> j.getMetadata().getUid()).collect(Collectors.toSet());
+    // a failed Job counts at once; one that exited 0 counts (as a success or not) when its manifest was looked up
     for (Job j : finished) {
-      if (counted.add(j.getMetadata().getUid())) {
-        metrics.run(backup, JobStates.outcome(j).get(), JobStates.duration(j));
+      if (!JobStates.outcome(j).get() && counted.add(j.getMetadata().getUid())) {
+        metrics.run(backup, false, JobStates.duration(j));
       }
     }
+    Optional<Job> newestFinished = finished.stream().findFirst();
+    Job toCheck = newestFinished
+        .filter(j -> BackupVerdict.pending(JobStates.outcome(j).get() ? j.getMetadata().getName() : null, status.lastCheckedJob))
+        .orElse(null);
     Optional<Job> lastFailed = finished.stream().filter(j -> !JobStates.outcome(j).get()).findFirst();
     if (lastFailed.isPresent()) {
       Job j = lastFailed.get();
@@ -176,19 +181,29 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
       f.reason = c.getReason() == null ? "JobFailed" : c.getReason();
       f.message = "Job " + j.getMetadata().getName() + " failed: " + (c.getMessage() == null ? f.reason : c.getMessage())
           + " (kubectl logs job/" + j.getMetadata().getName() + " for the agent's output)";
-      if (status.lastFailure == null || !Objects.equals(status.lastFailure.time, f.time) || !Objects.equals(status.lastFailure.message, f.message)) {
-        events.warning(backup, "BackupFailed", f.message);
+      f.job = j.getMetadata().getName();
+      // a newer failure (e.g. a Job that exited 0 without a manifest) is not replaced by an older one
+      boolean newer = status.lastFailure == null || status.lastFailure.time == null
+          || !Times.parse(status.lastFailure.time).isAfter(JobStates.finishedAt(j));
+      if (newer) {
+        if (status.lastFailure == null || !Objects.equals(status.lastFailure.time, f.time) || !Objects.equals(status.lastFailure.message, f.message)) {
+          events.warning(backup, "BackupFailed", f.message);
+        }
+        status.lastFailure = f;
       }
-      status.lastFailure = f;
     }
 
     // ---- S3: manifests, retention
     S3View view = views.get(key);
     boolean jobFinishedSinceRead = view == null || !view.finishedJobs().containsAll(finishedUids);
-    if (problems.isEmpty() && (jobFinishedSinceRead || !now.isBefore(view.readAt().plus(S3_REFRESH)))) {
+    String storageError = view == null ? null : view.error();
+    if (problems.isEmpty() && (jobFinishedSinceRead || toCheck != null || !now.isBefore(view.readAt().plus(S3_REFRESH)))) {
       String error = null;
       try {
-        readStorage(backup, before, status, zone, now);
+        List<BackupVerdict.Listed> listed = readStorage(backup, before, status, zone, now);
+        if (toCheck != null) {
+          check(backup, toCheck, listed, status);
+        }
         status.conditions = Conditions.set(status.conditions, STORAGE_REACHABLE, true, "Listed",
             "manifests listed in s3://" + spec.storage.s3.bucket + "/" + nz(spec.storage.s3.prefix), generation, now);
       } catch (StorageException e) {
@@ -198,6 +213,7 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
         }
         status.conditions = Conditions.set(status.conditions, STORAGE_REACHABLE, false, "StorageError", error, generation, now);
       }
+      storageError = error;
       views.put(key, new S3View(now, new HashSet<>(finishedUids), error,
           error == null ? status.lastSuccessfulBackup : view == null ? null : view.lastSuccessful(),
           error == null ? status.backups : view == null ? null : view.backups()));
@@ -210,10 +226,19 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
     status.lastSuccessSize = last == null || last.sizeBytes == null ? null : humanSize(last.sizeBytes);
 
     // ---- conditions from Jobs and manifests
-    Optional<Job> newestFinished = finished.stream().findFirst();
-    if (newestFinished.isPresent() && !JobStates.outcome(newestFinished.get()).get()) {
+    String newestName = newestFinished.map(j -> j.getMetadata().getName()).orElse(null);
+    boolean newestFailed = newestFinished.isPresent() && !JobStates.outcome(newestFinished.get()).get();
+    boolean newestFalseSuccess = newestName != null && !newestFailed && newestName.equals(status.lastCheckedJob)
+        && status.lastFailure != null && newestName.equals(status.lastFailure.job);
+    if (newestFailed || newestFalseSuccess) {
       status.conditions = Conditions.set(status.conditions, LAST_BACKUP_SUCCEEDED, false, status.lastFailure.reason,
           status.lastFailure.message, generation, now);
+    } else if (newestName != null && !newestName.equals(status.lastCheckedJob)) {
+      // exited 0, but whether it wrote its backup is not known until the manifests could be listed
+      status.conditions = Conditions.set(status.conditions, LAST_BACKUP_SUCCEEDED, Conditions.UNKNOWN, "ManifestNotChecked",
+          "backup Job " + newestName + " exited 0; its manifest is not checked yet"
+              + (storageError == null ? "" : " (storage: " + storageError + ")"),
+          generation, now);
     } else if (newestFinished.isPresent() || last != null) {
       status.conditions = Conditions.set(status.conditions, LAST_BACKUP_SUCCEEDED, true, "Succeeded",
           last == null ? "backup Job " + newestFinished.get().getMetadata().getName() + " succeeded"
@@ -250,14 +275,45 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
     return UpdateControl.<DatabaseBackup>noUpdate().rescheduleAfter(requeue);
   }
 
-  /** Lists the manifests; after a new verified backup, applies retention. Sets lastSuccessfulBackup and backups. */
-  private void readStorage(DatabaseBackup backup, DatabaseBackupStatus before, DatabaseBackupStatus status, ZoneId zone, Instant now) {
+  /**
+   * The verdict on a backup Job that exited 0 (once per Job: remembered in lastCheckedJob): counted in the metrics, and
+   * when no verified backup of it is in storage, a failure with a Warning Event.
+   */
+  private void check(DatabaseBackup backup, Job job, List<BackupVerdict.Listed> listed, DatabaseBackupStatus status) {
+    String name = job.getMetadata().getName();
+    Instant started = job.getStatus() == null ? null : Times.parse(job.getStatus().getStartTime());
+    BackupVerdict.Outcome o = BackupVerdict.of(new BackupVerdict.FinishedJob(name, started, JobStates.finishedAt(job)), listed,
+        true /* backup Jobs run backup-and-verify */, backup.getSpec().storage.s3.bucket, backup.getSpec().storage.s3.prefix);
+    status.lastCheckedJob = name;
+    if (counted.add(job.getMetadata().getUid())) {
+      metrics.run(backup, o.succeeded(), JobStates.duration(job));
+    }
+    if (!o.succeeded()) {
+      DatabaseBackupStatus.Failure f = new DatabaseBackupStatus.Failure();
+      f.time = Times.format(JobStates.finishedAt(job));
+      f.reason = o.reason();
+      f.message = o.message();
+      f.job = name;
+      status.lastFailure = f;
+      events.warning(backup, o.reason(), o.message());
+    }
+  }
+
+  /**
+   * Lists the manifests; after a new verified backup, applies retention. Sets lastSuccessfulBackup and backups, and
+   * returns every backup listed (before retention), for {@link #check}.
+   */
+  private List<BackupVerdict.Listed> readStorage(DatabaseBackup backup, DatabaseBackupStatus before, DatabaseBackupStatus status, ZoneId zone, Instant now) {
     DatabaseBackupSpec spec = backup.getSpec();
     String previousVerified = before == null || before.backups == null ? null
         : before.backups.stream().filter(b -> Boolean.TRUE.equals(b.verified)).map(b -> b.object).findFirst().orElse(null);
     List<String> prunedKeys = new ArrayList<>();
+    List<BackupVerdict.Listed> listed = new ArrayList<>();
     List<BackupCatalog.Entry> kept = storage.withCatalog(backup.getMetadata().getNamespace(), spec.storage, catalog -> {
-      List<BackupCatalog.Entry> entries = catalog.list().stream().filter(BackupCatalog.Entry::archivePresent).toList();
+      List<BackupCatalog.Entry> all = catalog.list();
+      all.forEach(e -> listed.add(new BackupVerdict.Listed(e.archiveKey(), e.manifest().job, Times.parse(e.manifest().startedAt),
+          e.manifest().verified, e.archivePresent())));
+      List<BackupCatalog.Entry> entries = all.stream().filter(BackupCatalog.Entry::archivePresent).toList();
       Optional<BackupCatalog.Entry> newestVerified = entries.stream().filter(BackupCatalog.Entry::verified).findFirst();
       if (newestVerified.isEmpty() || newestVerified.get().archiveKey().equals(previousVerified)) {
         return entries; // pruning runs only after a new verified backup
@@ -302,6 +358,7 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
         .ifPresent(v -> metrics.lastVerified(backup, Times.parse(v.completedAt)));
     LOG.debugf("%s/%s: %d backup(s) kept, %d pruned", backup.getMetadata().getNamespace(), backup.getMetadata().getName(),
         kept.size(), prunedKeys.size());
+    return listed;
   }
 
   static BackupRecord record(BackupCatalog.Entry e) {

@@ -38,6 +38,11 @@ public class DatabaseBackupStatus {
   @JsonPropertyDescription("Last turnout.dev/backup-now value acted upon.")
   public String lastBackupNowToken;
 
+  @JsonPropertyDescription(
+      "Newest backup Job that exited 0 and was checked against storage (its manifest looked up once), so that it is"
+          + " not checked again.")
+  public String lastCheckedJob;
+
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class BackupRecord {
     @JsonPropertyDescription("Object key of the archive.")
@@ -69,5 +74,8 @@ public class DatabaseBackupStatus {
 
     @JsonPropertyDescription("What went wrong, for a person.")
     public String message;
+
+    @JsonPropertyDescription("Name of the backup Job of this run.")
+    public String job;
   }
 }

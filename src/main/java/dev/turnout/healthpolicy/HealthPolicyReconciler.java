@@ -21,7 +21,8 @@ import java.util.List;
 /**
  * Validates a HealthPolicy and reports Ready, and lists in status the last results of the releases that use it. The
  * checks run on the probe scheduler; this reconciler runs when a gate changes and every {@link #RESULTS_EVERY} while the
- * policy is in use, so status is not written on every probe round.
+ * policy is in use, and writes status only when a result changed ({@link PolicyResults}): a policy whose checks keep
+ * passing makes no writes.
  */
 @ControllerConfiguration(name = "healthpolicy")
 public class HealthPolicyReconciler implements Reconciler<HealthPolicy> {
@@ -49,7 +50,8 @@ public class HealthPolicyReconciler implements Reconciler<HealthPolicy> {
             policy.getSpec().checks.size() + " check(s) valid", now);
     String ns = policy.getMetadata().getNamespace();
     String name = policy.getMetadata().getName();
-    status.releases = gates.results(ns, name);
+    // a check that only ran again is no change: without this every refresh would write (new time, latency)
+    status.releases = PolicyResults.keepUnchanged(before == null ? null : before.releases, gates.results(ns, name));
     StatusPatcher.patchIfChanged(client, policy, before, status);
     return gates.inUse(ns, name) ? UpdateControl.<HealthPolicy>noUpdate().rescheduleAfter(RESULTS_EVERY) : UpdateControl.noUpdate();
   }

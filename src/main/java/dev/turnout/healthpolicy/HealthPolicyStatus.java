@@ -43,16 +43,16 @@ public class HealthPolicyStatus {
     @JsonPropertyDescription("What the check saw, e.g. 'GET /api/v1/health: 503, $.database = \"down\", expected \"healthy\"'.")
     public String message;
 
-    @JsonPropertyDescription("Latency of the last run in milliseconds.")
+    @JsonPropertyDescription("Latency in milliseconds of the run that produced this result (runs with the same result do not update it).")
     public Long latencyMillis;
 
-    @JsonPropertyDescription("When the last run finished.")
+    @JsonPropertyDescription("When the run that produced this result finished (runs with the same result do not update it).")
     public String time;
 
-    @JsonPropertyDescription("Consecutive passing runs.")
+    @JsonPropertyDescription("Consecutive passing runs, counted up to the policy's successThreshold.")
     public Integer consecutiveSuccesses;
 
-    @JsonPropertyDescription("Consecutive failing runs.")
+    @JsonPropertyDescription("Consecutive failing runs, counted up to the policy's failureThreshold.")
     public Integer consecutiveFailures;
   }
 }

@@ -210,7 +210,10 @@ public class PolicyHealthGate implements HealthGate {
 
   // ---- for the HealthPolicy reconciler -------------------------------------------------------------------
 
-  /** The probe keys of releases that use {@code namespace/policy}, with their last snapshots. */
+  /**
+   * The probe keys of releases that use {@code namespace/policy}, with their last snapshots; consecutive counts capped at
+   * the gate's thresholds (see {@link PolicyResults}).
+   */
   List<HealthPolicyStatus.ReleaseResults> results(String namespace, String policy) {
     List<HealthPolicyStatus.ReleaseResults> out = new ArrayList<>();
     uses.values().stream()
@@ -229,8 +232,8 @@ public class PolicyHealthGate implements HealthGate {
             s.latencyMillis = c.latencyMillis();
             s.time = Times.format(c.time());
             GateState.Counts counts = snap.gate().check(c.name());
-            s.consecutiveSuccesses = counts.consecutiveSuccesses();
-            s.consecutiveFailures = counts.consecutiveFailures();
+            s.consecutiveSuccesses = PolicyResults.capped(counts.consecutiveSuccesses(), snap.gate().successThreshold());
+            s.consecutiveFailures = PolicyResults.capped(counts.consecutiveFailures(), snap.gate().failureThreshold());
             r.checks.add(s);
           }
           out.add(r);

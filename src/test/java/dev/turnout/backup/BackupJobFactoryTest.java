@@ -101,7 +101,10 @@ class BackupJobFactoryTest {
     assertThat(env.get("DATABASES").getValue()).isEmpty();
     assertThat(env.get("VERIFY_MODE").getValue()).isEqualTo("Checksum");
     assertThat(env.get("TIME_ZONE").getValue()).isEqualTo("Etc/UTC");
-    assertThat(env).hasSize(11);
+    // the Job's name from the pod's job-name label: the agent records it in the manifest (see BackupVerdict)
+    assertThat(env.get("JOB_NAME").getValue()).isNull();
+    assertThat(env.get("JOB_NAME").getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.labels['job-name']");
+    assertThat(env).hasSize(12);
   }
 
   @Test

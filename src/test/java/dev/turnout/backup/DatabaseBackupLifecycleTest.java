@@ -17,6 +17,7 @@ import dev.turnout.restore.DatabaseRestoreSpec;
 import dev.turnout.restore.DatabaseRestoreStatus;
 import dev.turnout.sim.ClusterSimulator;
 import dev.turnout.sim.JobResult;
+import dev.turnout.testing.ApiWrites;
 import dev.turnout.testing.EmbeddedClusterResource;
 import dev.turnout.testing.Releases;
 import dev.turnout.testing.TestClock;
@@ -208,7 +209,11 @@ class DatabaseBackupLifecycleTest {
     var container = job.getSpec().getTemplate().getSpec().getContainers().get(0);
     Map<String, String> env = new HashMap<>();
     for (EnvVar e : container.getEnv()) {
-      if (e.getValueFrom() != null) {
+      if (e.getValueFrom() != null && e.getValueFrom().getFieldRef() != null) {
+        // the pod's job-name label, which the Job controller sets to the Job's name
+        assertThat(e.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.labels['job-name']");
+        env.put(e.getName(), job.getMetadata().getName());
+      } else if (e.getValueFrom() != null) {
         var ref = e.getValueFrom().getSecretKeyRef();
         Secret s = client.secrets().inNamespace(ns).withName(ref.getName()).get();
         env.put(e.getName(), new String(Base64.getDecoder().decode(s.getData().get(ref.getKey())), StandardCharsets.UTF_8));
@@ -587,6 +592,121 @@ class DatabaseBackupLifecycleTest {
     AppReleaseStatus s = release.get().getStatus();
     assertThat(Instant.parse(status(ns).lastSuccessfulBackup.completedAt)).isAfterOrEqualTo(Instant.parse(s.revisionStartedAt));
     assertThat(onDemandJobs(ns)).hasSize(2);
+  }
+
+  double runs(String ns, String result) {
+    var c = registry.find("turnout.backup.runs").tags("namespace", ns, "backup", "mongo-prod", "result", result).counter();
+    return c == null ? 0 : c.count();
+  }
+
+  /**
+   * A Job that exits 0 without uploading anything (k8up-io/k8up#910) is not a backup: the operator looks for the
+   * manifest naming the Job, once, and reports LastBackupSucceeded=False (ManifestMissing), a Warning Event and a
+   * failed run; lastSuccessfulBackup stays the previous real one. The verdict is kept in status: more reconciles of the
+   * idle DatabaseBackup write nothing and emit no second Event.
+   */
+  @Test
+  void aJobThatExitsZeroWithoutAManifestIsNotASuccessfulBackup() throws Exception {
+    Env env = env("dbb-nomanifest");
+    String ns = env.ns();
+    runAgentFor(env, -1);
+    client.resource(sample(ns, env.bucket())).create();
+    eventually(() -> assertThat(condition(status(ns).conditions, "Ready").getStatus()).isEqualTo("True"));
+    backupNow(ns, "real");
+    eventually(() -> {
+      DatabaseBackupStatus s = status(ns);
+      assertThat(s.lastSuccessfulBackup).isNotNull();
+      assertThat(condition(s.conditions, "LastBackupSucceeded").getStatus()).isEqualTo("True");
+      assertThat(s.lastCheckedJob).isEqualTo(BackupJobFactory.onDemandJobName(backup(ns).get(), "real"));
+      assertThat(runs(ns, "success")).isEqualTo(1.0);
+    });
+    String real = status(ns).lastSuccessfulBackup.object;
+
+    // from now on the Jobs exit 0 and upload nothing
+    sim().jobs().when(j -> ns.equals(j.getMetadata().getNamespace())).succeed();
+    backupNow(ns, "empty");
+    String job = BackupJobFactory.onDemandJobName(backup(ns).get(), "empty");
+    eventually(() -> {
+      DatabaseBackupStatus s = status(ns);
+      Condition c = condition(s.conditions, "LastBackupSucceeded");
+      assertThat(c.getStatus()).isEqualTo("False");
+      assertThat(c.getReason()).isEqualTo("ManifestMissing");
+      assertThat(c.getMessage()).contains("backup Job " + job).contains("s3://" + env.bucket() + "/prod/").contains(".manifest.json");
+      assertThat(s.lastCheckedJob).isEqualTo(job);
+      assertThat(s.lastFailure.reason).isEqualTo("ManifestMissing");
+      assertThat(s.lastFailure.job).isEqualTo(job);
+      assertThat(events(ns)).anySatisfy(e -> {
+        assertThat(e.getType()).isEqualTo("Warning");
+        assertThat(e.getReason()).isEqualTo("ManifestMissing");
+        assertThat(e.getMessage()).contains(job);
+      });
+      assertThat(runs(ns, "failure")).isEqualTo(1.0);
+    });
+    DatabaseBackupStatus after = status(ns);
+    assertThat(after.lastSuccessfulBackup.object).as("not advanced").isEqualTo(real);
+    assertThat(after.backups).hasSize(1);
+    assertThat(runs(ns, "success")).isEqualTo(1.0);
+
+    // decided once: further reconciles write nothing and say nothing again
+    var server = EmbeddedClusterResource.cluster().server();
+    ApiWrites.drain(server);
+    for (int i = 0; i < 3; i++) {
+      edit(ns, b -> b.getMetadata().getAnnotations().put("test/nudge", String.valueOf(System.nanoTime())));
+    }
+    List<String> writes = new CopyOnWriteArrayList<>();
+    await().pollInterval(Duration.ofMillis(500)).during(Duration.ofSeconds(3)).atMost(WAIT).untilAsserted(() -> {
+      writes.addAll(ApiWrites.drainWrites(server, p -> p.contains("/namespaces/" + ns + "/databasebackups/mongo-prod/status")
+          || p.contains("/namespaces/" + ns + "/events")));
+      assertThat(writes).as("writes after the verdict").isEmpty();
+    });
+    assertThat(eventReasons(ns).stream().filter("ManifestMissing"::equals)).hasSize(1);
+    assertThat(runs(ns, "failure")).isEqualTo(1.0);
+  }
+
+  /**
+   * Idle means no writes: a DatabaseBackup with a verified backup and a finished DatabaseRestore, reconciled again after
+   * the periodic recheck and S3 refresh are due (the clock moved past them), write no status.
+   */
+  @Test
+  void anIdleBackupAndAFinishedRestoreMakeNoStatusWrites() throws Exception {
+    Env env = env("dbb-idle");
+    String ns = env.ns();
+    runAgentFor(env, -1);
+    DatabaseBackup b = sample(ns, env.bucket());
+    b.getSpec().schedule = "0 3 1 1 *"; // far away: moving the clock must not reach it
+    client.resource(b).create();
+    eventually(() -> assertThat(condition(status(ns).conditions, "Ready").getStatus()).isEqualTo("True"));
+    backupNow(ns, "idle");
+    eventually(() -> {
+      DatabaseBackupStatus s = status(ns);
+      assertThat(s.lastSuccessfulBackup).isNotNull();
+      assertThat(condition(s.conditions, "LastBackupSucceeded").getStatus()).isEqualTo("True");
+      assertThat(condition(s.conditions, "Verified").getStatus()).isEqualTo("True");
+    });
+    client.resource(restore(ns, "restore-idle", "latest")).create();
+    eventually(() -> assertThat(restoreStatus(ns, "restore-idle").phase).isEqualTo("Succeeded"));
+
+    var server = EmbeddedClusterResource.cluster().server();
+    await().pollDelay(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5)).until(() -> true);
+    ApiWrites.drain(server);
+    clock.advance(DatabaseBackupReconciler.S3_REFRESH.plus(DatabaseBackupReconciler.RECHECK).plusMinutes(1));
+    for (int i = 0; i < 3; i++) {
+      edit(ns, x -> x.getMetadata().getAnnotations().put("test/nudge", String.valueOf(System.nanoTime())));
+      await().atMost(WAIT).ignoreExceptionsInstanceOf(KubernetesClientException.class).until(() -> {
+        DatabaseRestore r = client.resources(DatabaseRestore.class).inNamespace(ns).withName("restore-idle").get();
+        if (r.getMetadata().getAnnotations() == null) {
+          r.getMetadata().setAnnotations(new HashMap<>());
+        }
+        r.getMetadata().getAnnotations().put("test/nudge", String.valueOf(System.nanoTime()));
+        client.resource(r).update();
+        return true;
+      });
+    }
+    List<String> writes = new CopyOnWriteArrayList<>();
+    await().pollInterval(Duration.ofMillis(500)).during(Duration.ofSeconds(5)).atMost(WAIT).untilAsserted(() -> {
+      writes.addAll(ApiWrites.drainWrites(server, p -> p.contains("/namespaces/" + ns + "/") && p.endsWith("/status")));
+      assertThat(writes).as("status writes of an idle backup and a finished restore").isEmpty();
+    });
   }
 
   String activeColor(String ns) {

@@ -86,6 +86,9 @@ final class DemoBackups implements AutoCloseable {
     for (EnvVar e : c.getEnv() == null ? List.<EnvVar>of() : c.getEnv()) {
       if (e.getValue() != null) {
         env.put(e.getName(), e.getValue());
+      } else if (e.getValueFrom() != null && e.getValueFrom().getFieldRef() != null) {
+        // the only field the Jobs use: the pod's job-name label, i.e. the Job's name
+        env.put(e.getName(), job.getMetadata().getName());
       } else if (e.getValueFrom() != null && e.getValueFrom().getSecretKeyRef() != null) {
         var ref = e.getValueFrom().getSecretKeyRef();
         String value = secretValue(ns, ref.getName(), ref.getKey());

@@ -13,6 +13,7 @@ import dev.turnout.common.LocalObjectRef;
 import dev.turnout.sim.ClusterSimulator;
 import dev.turnout.sim.FastApiBackend;
 import dev.turnout.sim.FastApiBackend.Mode;
+import dev.turnout.testing.ApiWrites;
 import dev.turnout.testing.EmbeddedClusterResource;
 import dev.turnout.testing.Releases;
 import dev.turnout.testing.TestClock;
@@ -34,6 +35,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.awaitility.core.ThrowingRunnable;
@@ -326,6 +328,30 @@ class HealthGateLifecycleTest {
       });
       assertThat(p.getStatus().conditions).anySatisfy(c -> assertThat(c.getType()).isEqualTo("Ready"));
     });
+  }
+
+  /**
+   * Idle means no writes: a live release whose policy keeps passing is probed every second and both reconcilers run
+   * again and again (the policy's every 10 s), yet neither the HealthPolicy's status nor the AppRelease's may be
+   * written while nothing changed. Observed for 25 s, longer than two periodic refreshes of the policy's results.
+   */
+  @Test
+  void aSettledReleaseAndItsPolicyMakeNoStatusWrites() {
+    Setup s = setup("hp-idle", spec -> {});
+    liveOnBlue(s.ns(), POLICY);
+    // settled: the release's gate is open and the policy's status says so
+    eventually(() -> assertThat(client.resources(HealthPolicy.class).inNamespace(s.ns()).withName(POLICY).get().getStatus().releases)
+        .singleElement().satisfies(r -> assertThat(r.gate).isEqualTo("Open")));
+    var server = EmbeddedClusterResource.cluster().server();
+    await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> true);
+    ApiWrites.drain(server);
+    List<String> writes = new CopyOnWriteArrayList<>();
+    String base = "/apis/turnout.dev/v1alpha1/namespaces/" + s.ns() + "/";
+    await().pollInterval(Duration.ofSeconds(1)).during(Duration.ofSeconds(25)).atMost(Duration.ofSeconds(40)).untilAsserted(() -> {
+      writes.addAll(ApiWrites.drainWrites(server, p -> p.startsWith(base + "healthpolicies/") || p.startsWith(base + "appreleases/")));
+      assertThat(writes).as("writes to the policy and the release while nothing changed").isEmpty();
+    });
+    assertThat(activeColor(s.ns())).isEqualTo("blue");
   }
 
   @Test

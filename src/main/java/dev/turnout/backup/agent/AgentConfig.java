@@ -12,7 +12,9 @@ import java.util.Map;
  * <p>Secret: MONGODB_URI, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY. Not secret: S3_ENDPOINT, S3_REGION, S3_BUCKET,
  * S3_PREFIX, S3_FORCE_PATH_STYLE, DATABASES (comma-separated; empty = all), VERIFY_MODE (Checksum | RestoreTest),
  * TIME_ZONE, MONGODUMP, MONGORESTORE, MONGOD (binary paths), and for verify/restore OBJECT (key or "latest"),
- * EXPECTED_SHA256, DROP, NS_FROM, NS_TO; S3_PART_SIZE_MB (tuning, default 16). {@link #toString()} shows no secret.
+ * EXPECTED_SHA256, DROP, NS_FROM, NS_TO; S3_PART_SIZE_MB (tuning, default 16); JOB_NAME (the Job's name, from the pod's
+ * job-name label, recorded in the manifest so the operator can tell which Job wrote which backup). {@link #toString()}
+ * shows no secret.
  */
 public record AgentConfig(
     String mongodbUri,
@@ -28,7 +30,8 @@ public record AgentConfig(
     boolean drop,
     String nsFrom,
     String nsTo,
-    int partSizeBytes) {
+    int partSizeBytes,
+    String jobName) {
 
   public static AgentConfig fromEnv(Map<String, String> env) {
     S3Settings s3 =
@@ -74,7 +77,8 @@ public record AgentConfig(
         Boolean.parseBoolean(env.getOrDefault("DROP", "false").trim()),
         blankToNull(env.get("NS_FROM")),
         blankToNull(env.get("NS_TO")),
-        partSize(env.get("S3_PART_SIZE_MB")));
+        partSize(env.get("S3_PART_SIZE_MB")),
+        blankToNull(env.get("JOB_NAME")));
   }
 
   /** Fails with a message naming the missing variables. */

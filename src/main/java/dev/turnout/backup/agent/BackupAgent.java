@@ -116,6 +116,7 @@ public class BackupAgent {
       completed = true;
       BackupManifest m = new BackupManifest();
       m.object = key;
+      m.job = cfg.jobName();
       m.sizeBytes = size;
       m.sha256 = HexFormat.of().formatHex(sha.digest());
       m.startedAt = Times.format(started);

@@ -20,7 +20,7 @@ import java.util.Map;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonPropertyOrder({
-  "formatVersion", "object", "sizeBytes", "sha256", "startedAt", "completedAt", "mongodumpVersion", "agentVersion",
+  "formatVersion", "object", "job", "sizeBytes", "sha256", "startedAt", "completedAt", "mongodumpVersion", "agentVersion",
   "databases", "counts", "verified", "verifiedAt", "verifyMode", "verifyError"
 })
 public class BackupManifest {
@@ -32,6 +32,11 @@ public class BackupManifest {
   public int formatVersion = FORMAT_VERSION;
   /** Object key of the archive. */
   public String object;
+  /**
+   * Name of the Job that wrote this backup (the agent's JOB_NAME); how the operator matches a finished Job to its
+   * backup. Absent in manifests of agents older than this field.
+   */
+  public String job;
   public long sizeBytes;
   /** Lower-case hex sha256 of the archive object's bytes. */
   public String sha256;
