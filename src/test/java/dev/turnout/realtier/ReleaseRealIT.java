@@ -81,7 +81,7 @@ class ReleaseRealIT {
         .list().getItems()).hasSize(1);
     eventually(() -> assertThat(NS.tier().simulator().readyEndpoints(ns, "shop"))
         .hasSize(2).allSatisfy(a -> assertThat(a.getHostString()).startsWith("10.244.")));
-    IdleWrites.assertNone(NS.tier());
+    IdleWrites.assertNone(NS.tier(), ns);
 
     Releases.update(client(), ns, "shop", ar -> ar.getSpec().version = "1.1.0");
     eventually(() -> {
@@ -95,7 +95,7 @@ class ReleaseRealIT {
     InetSocketAddress served = NS.tier().simulator().readyEndpoints(ns, "shop").get(0);
     assertThat(client().pods().inNamespace(ns).withLabels(Releases.color("shop", "green")).list().getItems())
         .anySatisfy(p -> assertThat(p.getStatus().getPodIP()).isEqualTo(served.getHostString()));
-    IdleWrites.assertNone(NS.tier());
+    IdleWrites.assertNone(NS.tier(), ns);
 
     Releases.update(client(), ns, "shop", ar -> ar.getMetadata().getAnnotations().put(Labels.ROLLBACK, "real-1"));
     eventually(() -> {
@@ -104,7 +104,7 @@ class ReleaseRealIT {
       assertThat(s.phase).isEqualTo("RolledBack");
       assertThat(s.activeRevision).isEqualTo(1L);
     });
-    IdleWrites.assertNone(NS.tier());
+    IdleWrites.assertNone(NS.tier(), ns);
   }
 
   @Test
@@ -124,6 +124,29 @@ class ReleaseRealIT {
           assertThat(deployment("api", "green").getSpec().getReplicas()).as("failed color scaled down").isZero();
         });
     assertThat(activeColor("api")).isEqualTo("blue");
-    IdleWrites.assertNone(NS.tier());
+    IdleWrites.assertNone(NS.tier(), ns);
+  }
+
+  @Test
+  void operatorKilledMidRolloutPicksUpFromTheClusterAlone() throws Exception {
+    String ns = NS.name();
+    client().resource(release("cart", "1.0.0")).create();
+    eventually(() -> assertThat(status("cart").phase).isEqualTo("Healthy"));
+    NS.tier().simulator().setReady(ns, Releases.color("cart", "green"), false);
+    Releases.update(client(), ns, "cart", a -> a.getSpec().version = "1.1.0");
+    eventually(() -> {
+      assertThat(status("cart").currentRevision).isEqualTo(2L);
+      assertThat(deployment("cart", "green")).isNotNull();
+    });
+    // kill -9 mid-rollout: the new instance waits for the dead leader's Lease to expire, then resumes
+    NS.tier().killOperator();
+    NS.tier().simulator().setReady(ns, Releases.color("cart", "green"), true);
+    NS.tier().startOperator();
+    await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).ignoreExceptions().untilAsserted(() -> {
+      assertThat(activeColor("cart")).isEqualTo("green");
+      assertThat(status("cart").activeRevision).isEqualTo(2L);
+      assertThat(status("cart").history).extracting(h -> h.revision + ":" + h.outcome).startsWith("2:Promoted");
+    });
+    IdleWrites.assertNone(NS.tier(), ns);
   }
 }
