@@ -81,7 +81,7 @@ public final class ChartIdentity {
         - name: real-tier
           cluster:
             server: %s
-            certificate-authority: %s
+            certificate-authority-data: %s
         users:
         - name: %s
           user:
@@ -90,7 +90,8 @@ public final class ChartIdentity {
         - name: turnout
           context: {cluster: real-tier, user: %s, namespace: %s}
         current-context: turnout
-        """.formatted(plane.url(), plane.apiServerCert(), serviceAccount, token.getStatus().getToken(),
+        """.formatted(plane.url(), java.util.Base64.getEncoder().encodeToString(
+            plane.caPem().getBytes(java.nio.charset.StandardCharsets.UTF_8)), serviceAccount, token.getStatus().getToken(),
         serviceAccount, NAMESPACE));
     return new ChartIdentity(serviceAccount, kubeconfigFile);
   }

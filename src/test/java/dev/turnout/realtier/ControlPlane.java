@@ -116,6 +116,21 @@ public final class ControlPlane implements AutoCloseable {
     return plane;
   }
 
+  /**
+   * An existing cluster instead (docs/testing.md, "Another cluster"): {@code turnout.realtier.kubeconfig} names an
+   * admin kubeconfig, {@code turnout.realtier.auditlog} the API server's audit log as this process can read it (JSON
+   * lines, with the policy {@link #auditPolicy}). Nothing is started or stopped.
+   */
+  public static ControlPlane external(Path kubeconfig, Path auditLog) throws IOException {
+    KubernetesClient admin = new KubernetesClientBuilder()
+        .withConfig(Config.fromKubeconfig(Files.readString(kubeconfig))).build();
+    if (!Files.isReadable(auditLog)) {
+      throw new IllegalStateException("turnout.realtier.auditlog=" + auditLog + " is not readable: the idle-write and"
+          + " RBAC checks read the API server's audit log");
+    }
+    return new ControlPlane(null, null, kubeconfig.getParent(), kubeconfig, auditLog, null, admin);
+  }
+
   /** The directory of the binaries that scripts/build-control-plane.sh built, if any. */
   static Optional<Path> builtBinaries() {
     String dir = System.getProperty("turnout.controlplane.dir", System.getenv("TURNOUT_CONTROL_PLANE_DIR"));
@@ -206,8 +221,16 @@ public final class ControlPlane implements AutoCloseable {
     return auditLog;
   }
 
-  public Path apiServerCert() {
-    return apiServerCert;
+  /** The API server's CA as PEM: from kube-api-test's certificate, or the admin kubeconfig of another cluster. */
+  public String caPem() throws IOException {
+    if (apiServerCert != null) {
+      return Files.readString(apiServerCert);
+    }
+    Config config = admin.getConfiguration();
+    if (config.getCaCertData() != null) {
+      return new String(java.util.Base64.getDecoder().decode(config.getCaCertData()), StandardCharsets.UTF_8);
+    }
+    return Files.readString(Path.of(config.getCaCertFile()));
   }
 
   public String url() {
@@ -221,6 +244,9 @@ public final class ControlPlane implements AutoCloseable {
   @Override
   public void close() {
     admin.close();
+    if (apiServer == null) {
+      return; // another cluster: not ours to stop
+    }
     controllerManager.destroy();
     try {
       if (!controllerManager.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {

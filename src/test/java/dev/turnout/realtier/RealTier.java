@@ -60,7 +60,10 @@ public final class RealTier {
     if (!Files.exists(JAR)) {
       throw new IllegalStateException(JAR + " is missing: the real tier runs after `package` (mvn verify)");
     }
-    ControlPlane plane = ControlPlane.start(WORK, ChartIdentity.serviceAccountGroup());
+    String external = System.getProperty("turnout.realtier.kubeconfig");
+    ControlPlane plane = external != null && !external.isBlank()
+        ? ControlPlane.external(Path.of(external), Path.of(System.getProperty("turnout.realtier.auditlog", "")))
+        : ControlPlane.start(WORK, ChartIdentity.serviceAccountGroup());
     applyCrds(plane.admin());
     ChartIdentity identity = ChartIdentity.install(plane, WORK.resolve("operator.kubeconfig"));
     ClusterSimulator simulator = ClusterSimulator.builder(plane.admin()).readyDelay(Duration.ofMillis(300))

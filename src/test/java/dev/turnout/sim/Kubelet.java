@@ -87,7 +87,17 @@ final class Kubelet {
 
   private void reconcile(String namespace, String name) {
     Pod pod = client.pods().inNamespace(namespace).withName(name).get();
-    if (pod == null || pod.getMetadata().getDeletionTimestamp() != null) {
+    if (pod == null) {
+      return;
+    }
+    if (pod.getMetadata().getDeletionTimestamp() != null) {
+      if (node != null && node.equals(pod.getSpec().getNodeName())) {
+        // As the kubelet does once a pod's containers have stopped: confirm the graceful deletion with grace
+        // period 0 (https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination). Without
+        // it the API server keeps the pod Terminating for ever and namespace deletion never ends.
+        appEndpoints.podGone(pod);
+        client.pods().inNamespace(namespace).withName(name).withGracePeriod(0).delete();
+      }
       return;
     }
     if (node != null) {
