@@ -59,14 +59,24 @@ public final class CronJobController {
       return Optional.of(existing);
     }
     Job job = client.resource(jobFor(cronJob, jobName, scheduled)).create();
-    client.batch().v1().cronjobs().inNamespace(namespace).withName(name).editStatus(c -> {
-      CronJobStatus status = Objects.requireNonNullElseGet(c.getStatus(), CronJobStatus::new);
-      status.setLastScheduleTime(scheduled.toString());
-      status.getActive().add(reference(job));
-      c.setStatus(status);
-      return c;
-    });
-    return Optional.of(job);
+    // Read-modify-write on a fresh copy, again on 409 as the real CronJob controller requeues on a conflict: the
+    // operator may update the CronJob at the same moment (this once made DatabaseBackupLifecycleTest flaky).
+    for (int attempt = 1; ; attempt++) {
+      try {
+        client.batch().v1().cronjobs().inNamespace(namespace).withName(name).editStatus(c -> {
+          CronJobStatus status = Objects.requireNonNullElseGet(c.getStatus(), CronJobStatus::new);
+          status.setLastScheduleTime(scheduled.toString());
+          status.getActive().add(reference(job));
+          c.setStatus(status);
+          return c;
+        });
+        return Optional.of(job);
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        if (e.getCode() != java.net.HttpURLConnection.HTTP_CONFLICT || attempt >= 10) {
+          throw e;
+        }
+      }
+    }
   }
 
   private Job jobFor(CronJob cronJob, String jobName, Instant scheduled) {
