@@ -1,0 +1,328 @@
+package dev.turnout.realtier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.turnout.backup.BackupJobFactory;
+import dev.turnout.backup.DatabaseBackup;
+import dev.turnout.backup.DatabaseBackupStatus;
+import dev.turnout.backup.agent.FakeMongo;
+import dev.turnout.backup.agent.S3TestServer;
+import dev.turnout.common.Labels;
+import dev.turnout.common.SecretKeyRef;
+import dev.turnout.restore.DatabaseRestore;
+import dev.turnout.restore.DatabaseRestoreSpec;
+import dev.turnout.restore.DatabaseRestoreStatus;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.awaitility.core.ThrowingRunnable;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * DatabaseBackup and DatabaseRestore on the real tier: the operator jar (chart RBAC) creates CronJobs and Jobs on a
+ * real kube-apiserver, the real Job and CronJob controllers run them, the fake node runs each pod's container as the
+ * real agent (AgentMain) against S3Proxy on 127.0.0.1 (the operator shares the test's network namespace) with fake
+ * mongodump/mongorestore. Every scenario waits for what the operator reports, then for 20 s of no writes.
+ */
+class BackupRealIT {
+  static final Duration WAIT = Duration.ofSeconds(60);
+  static final String MONGO_URI = "mongodb://backup:Mongo-Pa55-secret@mongo.example:27017/?authSource=admin";
+  @RegisterExtension static final RealNamespace NS = new RealNamespace();
+  static S3TestServer s3server;
+  static byte[] archive;
+  static Path tmp;
+  static String staging;
+
+  @BeforeAll
+  static void startS3() throws Exception {
+    s3server = new S3TestServer();
+    archive = FakeMongo.deterministicArchive(1, 11);
+    tmp = Files.createTempDirectory("turnout-backup-real");
+    secrets(NS.name());
+    // the docs' staging restore: another namespace, its own target Secret and a copy of the storage credentials
+    staging = NS.name() + "-staging";
+    client().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(staging)
+        .addToLabels("turnout.dev/test", "real-tier").endMetadata().build()).create();
+    secrets(staging);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    client().namespaces().withName(staging).delete();
+    s3server.close();
+  }
+
+  @AfterEach
+  void noRequestRefused() {
+    assertThat(NS.tier().forbidden()).as("requests the chart's RBAC refused the operator").isEmpty();
+  }
+
+  static KubernetesClient client() {
+    return NS.tier().admin();
+  }
+
+  static void secrets(String ns) {
+    secret(ns, "mongodb", Map.of("MONGODB_URI", MONGO_URI));
+    secret(ns, "mongodb-staging", Map.of("MONGODB_URI", "mongodb://restore:Staging-Pa55@staging.example:27017/"));
+    secret(ns, "backup-s3", Map.of("AWS_ACCESS_KEY_ID", S3TestServer.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", S3TestServer.SECRET_KEY));
+  }
+
+  static void secret(String ns, String name, Map<String, String> values) {
+    client().resource(new SecretBuilder().withNewMetadata().withName(name).withNamespace(ns).endMetadata()
+        .withData(AgentPods.data(values)).build()).create();
+  }
+
+  /** k8s/examples/30-backup.yaml, named so, with its storage in a new bucket of S3Proxy. */
+  DatabaseBackup sample(String name, String bucket, String schedule) throws Exception {
+    DatabaseBackup b;
+    try (var in = Files.newInputStream(Path.of("k8s/examples/30-backup.yaml"))) {
+      b = client().resources(DatabaseBackup.class).load(in).item();
+    }
+    b.getMetadata().setName(name);
+    b.getMetadata().setNamespace(NS.name());
+    b.getSpec().schedule = schedule;
+    b.getSpec().storage.s3.endpoint = s3server.endpoint();
+    b.getSpec().storage.s3.bucket = bucket;
+    b.getSpec().storage.s3.forcePathStyle = true;
+    return b;
+  }
+
+  /** The pods of this backup's Jobs run the real agent, with a fake mongo of their own. */
+  FakeMongo agentFor(String labelKey, String value) throws Exception {
+    FakeMongo fake = new FakeMongo(Files.createTempDirectory(tmp, value), archive);
+    NS.tier().simulator().jobs().whenLabels(Map.of(labelKey, value)).run(AgentPods.runner(client(), fake));
+    return fake;
+  }
+
+  DatabaseBackup backup(String name) {
+    return client().resources(DatabaseBackup.class).inNamespace(NS.name()).withName(name).get();
+  }
+
+  DatabaseBackupStatus status(String name) {
+    DatabaseBackup b = backup(name);
+    return b == null || b.getStatus() == null ? new DatabaseBackupStatus() : b.getStatus();
+  }
+
+  void edit(String name, Consumer<DatabaseBackup> change) {
+    await().atMost(WAIT).ignoreExceptionsInstanceOf(KubernetesClientException.class).until(() -> {
+      DatabaseBackup b = backup(name);
+      change.accept(b);
+      client().resource(b).update();
+      return true;
+    });
+  }
+
+  String backupNow(String name, String token) {
+    edit(name, b -> b.getMetadata().getAnnotations().put(Labels.BACKUP_NOW, token));
+    return BackupJobFactory.onDemandJobName(backup(name), token);
+  }
+
+  static void eventually(Duration atMost, ThrowingRunnable assertion) {
+    await().atMost(atMost).pollInterval(Duration.ofMillis(500)).untilAsserted(assertion);
+  }
+
+  /** The condition, current: computed from the object's present generation. */
+  static Condition current(List<Condition> conditions, String type, long generation) {
+    Condition c = conditions.stream().filter(x -> type.equals(x.getType())).findFirst()
+        .orElseThrow(() -> new AssertionError("no condition " + type + " in " + conditions));
+    assertThat(c.getObservedGeneration()).as(type + ".observedGeneration").isEqualTo(generation);
+    return c;
+  }
+
+  Condition current(String backup, String type) {
+    DatabaseBackup b = backup(backup);
+    return current(b.getStatus() == null ? List.of() : b.getStatus().conditions, type, b.getMetadata().getGeneration());
+  }
+
+  List<Event> events(String ns, String involved) {
+    return client().v1().events().inNamespace(ns).list().getItems().stream()
+        .filter(e -> involved.equals(e.getInvolvedObject().getName())).toList();
+  }
+
+  List<String> keys(String bucket) {
+    try (S3Client s3 = s3server.settings(bucket, "prod/").newClient()) {
+      return s3.listObjectsV2(b -> b.bucket(bucket)).contents().stream().map(S3Object::key).sorted().toList();
+    }
+  }
+
+  Job job(String name) {
+    return client().batch().v1().jobs().inNamespace(NS.name()).withName(name).get();
+  }
+
+  static boolean complete(Job j) {
+    return j != null && j.getStatus() != null && j.getStatus().getConditions().stream()
+        .anyMatch(c -> "Complete".equals(c.getType()) && "True".equals(c.getStatus()));
+  }
+
+  @Test
+  void onDemandBackupRunsTheAgentInARealJobAndReportsTheBackupInStorage() throws Exception {
+    String bucket = s3server.newBucket();
+    agentFor(BackupJobFactory.BACKUP_LABEL, "now");
+    client().resource(sample("now", bucket, "0 3 1 1 *")).create();
+    eventually(WAIT, () -> assertThat(current("now", "Ready").getStatus()).isEqualTo("True"));
+    String jobName = backupNow("now", "first");
+
+    // the real Job controller completes the Job once the fake node reports its pod Succeeded
+    eventually(WAIT, () -> assertThat(complete(job(jobName))).as("Job " + jobName + " Complete").isTrue());
+    Job job = job(jobName);
+    assertThat(job.getMetadata().getOwnerReferences()).singleElement()
+        .satisfies(o -> assertThat(o.getName()).isEqualTo("now"));
+    CronJob cron = client().batch().v1().cronjobs().inNamespace(NS.name()).withName("now-backup").get();
+    assertThat(job.getSpec().getTemplate().getSpec().getContainers())
+        .as("the on-demand Job runs the CronJob's template")
+        .isEqualTo(cron.getSpec().getJobTemplate().getSpec().getTemplate().getSpec().getContainers());
+    assertThat(client().pods().inNamespace(NS.name()).withLabel("job-name", jobName).list().getItems())
+        .singleElement().satisfies(p -> {
+          assertThat(p.getSpec().getNodeName()).isEqualTo("turnout-test-node");
+          assertThat(p.getStatus().getPhase()).isEqualTo("Succeeded");
+        });
+
+    eventually(WAIT, () -> {
+      Condition c = current("now", "LastBackupSucceeded");
+      assertThat(c.getStatus()).isEqualTo("True");
+      assertThat(current("now", "Verified").getStatus()).isEqualTo("True");
+      DatabaseBackupStatus s = status("now");
+      assertThat(s.lastCheckedJob).isEqualTo(jobName);
+      assertThat(s.lastBackupNowToken).isEqualTo("first");
+      assertThat(s.lastSuccessfulBackup).isNotNull();
+      assertThat(s.lastSuccessfulBackup.sizeBytes).isEqualTo(archive.length);
+      assertThat(events(NS.name(), "now")).extracting(Event::getReason).contains("BackupRequested", "BackupSucceeded");
+    });
+    String object = status("now").lastSuccessfulBackup.object;
+    assertThat(keys(bucket)).contains(object, object.replace(".archive.gz", ".manifest.json"));
+    try (S3Client s3 = s3server.settings(bucket, "prod/").newClient()) {
+      assertThat(s3.getObjectAsBytes(r -> r.bucket(bucket).key(object)).asByteArray()).isEqualTo(archive);
+    }
+    IdleWrites.assertNone(NS.tier());
+  }
+
+  @Test
+  void aJobThatExitsZeroWithoutAManifestIsReportedAsManifestMissing() throws Exception {
+    String bucket = s3server.newBucket();
+    agentFor(BackupJobFactory.BACKUP_LABEL, "empty");
+    client().resource(sample("empty", bucket, "0 3 1 1 *")).create();
+    eventually(WAIT, () -> assertThat(current("empty", "Ready").getStatus()).isEqualTo("True"));
+    backupNow("empty", "real");
+    eventually(WAIT, () -> assertThat(current("empty", "LastBackupSucceeded").getStatus()).isEqualTo("True"));
+    String real = status("empty").lastSuccessfulBackup.object;
+
+    // the next pod exits 0 and uploads nothing
+    String jobName = BackupJobFactory.onDemandJobName(backup("empty"), "hollow");
+    NS.tier().simulator().jobs().whenName("^" + jobName + "$").succeed();
+    backupNow("empty", "hollow");
+    eventually(WAIT, () -> {
+      assertThat(complete(job(jobName))).as("Job " + jobName + " Complete").isTrue();
+      Condition c = current("empty", "LastBackupSucceeded");
+      assertThat(c.getStatus()).isEqualTo("False");
+      assertThat(c.getReason()).isEqualTo("ManifestMissing");
+      assertThat(c.getMessage()).contains("backup Job " + jobName).contains("s3://" + bucket + "/prod/");
+      DatabaseBackupStatus s = status("empty");
+      assertThat(s.lastCheckedJob).isEqualTo(jobName);
+      assertThat(s.lastFailure.reason).isEqualTo("ManifestMissing");
+      assertThat(events(NS.name(), "empty")).anySatisfy(e -> {
+        assertThat(e.getType()).isEqualTo("Warning");
+        assertThat(e.getReason()).isEqualTo("ManifestMissing");
+        assertThat(e.getMessage()).contains(jobName);
+      });
+    });
+    assertThat(status("empty").lastSuccessfulBackup.object).as("not advanced").isEqualTo(real);
+    IdleWrites.assertNone(NS.tier());
+    assertThat(events(NS.name(), "empty").stream().filter(e -> "ManifestMissing".equals(e.getReason())))
+        .singleElement().satisfies(e -> assertThat(e.getCount()).isIn(null, 1));
+  }
+
+  @Test
+  void theRealCronJobControllerRunsTheScheduleEveryMinute() throws Exception {
+    String bucket = s3server.newBucket();
+    agentFor(BackupJobFactory.BACKUP_LABEL, "minutely");
+    client().resource(sample("minutely", bucket, "* * * * *")).create();
+    // the next minute boundary, then the Job, its pod, the agent's upload and the operator's look at S3
+    eventually(Duration.ofSeconds(150), () -> {
+      assertThat(current("minutely", "LastBackupSucceeded").getStatus()).isEqualTo("True");
+      DatabaseBackupStatus s = status("minutely");
+      assertThat(s.lastScheduleTime).isNotNull();
+      assertThat(s.lastSuccessfulBackup).isNotNull();
+      assertThat(s.lastCheckedJob).startsWith("minutely-backup-");
+    });
+    CronJob cron = client().batch().v1().cronjobs().inNamespace(NS.name()).withName("minutely-backup").get();
+    assertThat(cron.getStatus().getLastScheduleTime()).isNotNull();
+    assertThat(keys(bucket)).contains(status("minutely").lastSuccessfulBackup.object);
+
+    // a schedule every minute is never idle: suspend it, and what is running finishes
+    edit("minutely", b -> b.getSpec().suspend = true);
+    eventually(WAIT, () -> {
+      assertThat(current("minutely", "Ready").getMessage()).endsWith("(suspended)");
+      assertThat(client().batch().v1().cronjobs().inNamespace(NS.name()).withName("minutely-backup").get()
+          .getSpec().getSuspend()).isTrue();
+      assertThat(client().batch().v1().jobs().inNamespace(NS.name()).withLabel(BackupJobFactory.BACKUP_LABEL, "minutely")
+          .list().getItems()).allSatisfy(j -> assertThat(complete(j)).isTrue());
+      assertThat(status("minutely").nextScheduleTime).isNull();
+    });
+    IdleWrites.assertNone(NS.tier());
+  }
+
+  DatabaseRestore stagingRestore(String name, String backupName) {
+    DatabaseRestore r = new DatabaseRestore();
+    r.getMetadata().setName(name);
+    r.getMetadata().setNamespace(staging);
+    DatabaseRestoreSpec spec = new DatabaseRestoreSpec();
+    spec.backupRef = new DatabaseRestoreSpec.BackupRef();
+    spec.backupRef.name = backupName;
+    spec.backupRef.namespace = NS.name();
+    spec.object = "latest";
+    spec.target = new DatabaseRestoreSpec.Target();
+    spec.target.uriSecretRef = new SecretKeyRef("mongodb-staging", "MONGODB_URI");
+    spec.drop = true;
+    spec.nsFrom = "auto_author.*";
+    spec.nsTo = "auto_author_staging.*";
+    r.setSpec(spec);
+    return r;
+  }
+
+  @Test
+  void restoreOfLatestIntoStagingRunsTheAgentsRestoreAndSucceeds() throws Exception {
+    String bucket = s3server.newBucket();
+    agentFor(BackupJobFactory.BACKUP_LABEL, "prod");
+    client().resource(sample("prod", bucket, "0 3 1 1 *")).create();
+    eventually(WAIT, () -> assertThat(current("prod", "Ready").getStatus()).isEqualTo("True"));
+    backupNow("prod", "for-staging");
+    eventually(WAIT, () -> assertThat(current("prod", "LastBackupSucceeded").getStatus()).isEqualTo("True"));
+    DatabaseBackupStatus backed = status("prod");
+
+    FakeMongo target = agentFor(BackupJobFactory.RESTORE_LABEL, "restore-prod-latest");
+    client().resource(stagingRestore("restore-prod-latest", "prod")).create();
+    eventually(WAIT, () -> {
+      DatabaseRestore r = client().resources(DatabaseRestore.class).inNamespace(staging).withName("restore-prod-latest").get();
+      DatabaseRestoreStatus s = r.getStatus();
+      assertThat(s).isNotNull();
+      assertThat(s.phase).isEqualTo("Succeeded");
+      assertThat(s.object).isEqualTo(backed.lastSuccessfulBackup.object);
+      assertThat(s.sha256).isEqualTo(backed.lastSuccessfulBackup.sha256);
+      assertThat(current(s.conditions, "Complete", r.getMetadata().getGeneration()).getStatus()).isEqualTo("True");
+      assertThat(events(staging, "restore-prod-latest")).extracting(Event::getReason).contains("RestoreStarted", "Restored");
+    });
+    Job job = client().batch().v1().jobs().inNamespace(staging).withName("restore-prod-latest-restore").get();
+    assertThat(complete(job)).isTrue();
+    assertThat(Files.readAllBytes(target.dir.resolve("mongorestore.stdin"))).as("what mongorestore read").isEqualTo(archive);
+    assertThat(target.read("mongorestore.args")).contains("--drop").contains("auto_author_staging.*").doesNotContain("Staging-Pa55");
+    IdleWrites.assertNone(NS.tier());
+  }
+}
