@@ -219,6 +219,9 @@ public class DatabaseRestoreReconciler implements Reconciler<DatabaseRestore> {
     String ns = restore.getMetadata().getNamespace();
     DatabaseRestoreSpec spec = restore.getSpec();
     List<String> problems = new ArrayList<>();
+    // the CRD refuses such names; this catches those created under an older CRD
+    BackupJobFactory.nameProblem("DatabaseRestore", restore.getMetadata().getName(), BackupJobFactory.MAX_RESTORE_NAME,
+        "Job " + BackupJobFactory.restoreJobName(restore)).ifPresent(problems::add);
     SecretChecks.missing(client, ns, "spec.target.uriSecretRef", spec.target.uriSecretRef.name, List.of(spec.target.uriSecretRef.key))
         .ifPresent(problems::add);
     StorageSpec storage = null;

@@ -279,6 +279,51 @@ class BackupRealIT {
     IdleWrites.assertNone(NS.tier());
   }
 
+  /**
+   * The names of what the operator creates must pass the API server: a CronJob's at most 52 characters, a Job's at
+   * most 63 (the job-name label of its pods). The mock server accepted any name; the real one refused the CronJob
+   * of a 46-character DatabaseBackup with 422, which the operator retried for ever with nothing in status. The CRDs
+   * now refuse such names when the resource is created, where the user can still choose another.
+   */
+  @Test
+  void namesTooLongForTheCronJobOrJobAreRefusedAtCreation() throws Exception {
+    String ns = NS.name();
+    String backupName = "mongo-production-eu-west-1-primary-cluster-a12"; // 46: <name>-backup has 53
+    assertThat(backupName.length()).isEqualTo(BackupJobFactory.MAX_BACKUP_NAME + 1);
+    DatabaseBackup tooLong = sample(backupName, s3server.newBucket(), "0 3 1 1 *");
+    assertThat(refusal(() -> client().resource(tooLong).create()))
+        .contains("metadata.name may have at most 45 characters");
+    // the limits are the API server's: one character more for the objects themselves is refused
+    CronJob cron = BackupJobFactory.cronJob(sample(backupName, "b", "0 3 1 1 *"), new BackupJobFactory.Settings("agent:1", null));
+    assertThat(refusal(() -> client().resource(cron).create())).contains("must be no more than 52 characters");
+
+    String restoreName = "restore-prod-latest-into-staging-before-the-release-2026"; // 56: <name>-restore has 64
+    assertThat(restoreName.length()).isEqualTo(BackupJobFactory.MAX_RESTORE_NAME + 1);
+    assertThat(refusal(() -> client().resource(stagingRestore(restoreName, "prod")).create()))
+        .contains("metadata.name may have at most 55 characters");
+    DatabaseRestore r = stagingRestore(restoreName, "prod");
+    Job job = BackupJobFactory.restoreJob(r, sample("prod", "b", "0 3 1 1 *").getSpec().storage,
+        new BackupJobFactory.Settings("agent:1", null));
+    assertThat(refusal(() -> client().resource(job).create())).contains("must be no more than 63 characters");
+    // one character less passes
+    DatabaseBackup longest = sample(backupName.substring(1), s3server.newBucket(), "0 3 1 1 *");
+    client().resource(longest).create();
+    eventually(WAIT, () -> assertThat(current(longest.getMetadata().getName(), "Ready").getStatus()).isEqualTo("True"));
+    assertThat(client().batch().v1().cronjobs().inNamespace(ns).withName(longest.getMetadata().getName() + "-backup").get())
+        .isNotNull();
+    IdleWrites.assertNone(NS.tier());
+  }
+
+  static String refusal(Runnable create) {
+    try {
+      create.run();
+    } catch (KubernetesClientException e) {
+      assertThat(e.getCode()).isEqualTo(422);
+      return e.getMessage();
+    }
+    throw new AssertionError("the API server accepted it");
+  }
+
   DatabaseRestore stagingRestore(String name, String backupName) {
     DatabaseRestore r = new DatabaseRestore();
     r.getMetadata().setName(name);
