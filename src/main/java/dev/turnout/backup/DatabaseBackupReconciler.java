@@ -407,7 +407,7 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
     DatabaseBackupSpec spec = backup.getSpec();
     List<String> problems = new ArrayList<>();
     // the CRD refuses such names; this catches those created under an older CRD
-    BackupJobFactory.nameProblem("DatabaseBackup", backup.getMetadata().getName(), BackupJobFactory.MAX_BACKUP_NAME,
+    NameLimits.nameProblem("DatabaseBackup", backup.getMetadata().getName(), NameLimits.MAX_BACKUP_NAME,
         "CronJob " + BackupJobFactory.cronJobName(backup)).ifPresent(problems::add);
     String zone = spec.timeZone == null ? "Etc/UTC" : spec.timeZone;
     try {

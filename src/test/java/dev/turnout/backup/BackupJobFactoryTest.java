@@ -191,20 +191,4 @@ class BackupJobFactoryTest {
     assertThat(env.get("NS_TO").getValue()).isEqualTo("auto_author_staging.*");
     assertThat(job.getSpec().getTemplate().getSpec().getRestartPolicy()).isEqualTo("Never");
   }
-
-  /** The API server's name limits: CronJob at most 52, a Job (its pods' job-name label) at most 63. */
-  @Test
-  void namesWhoseObjectsTheApiServerWouldRefuseAreProblems() {
-    assertThat(BackupJobFactory.nameProblem("DatabaseBackup", "a".repeat(45), BackupJobFactory.MAX_BACKUP_NAME, "CronJob x"))
-        .isEmpty();
-    assertThat(BackupJobFactory.nameProblem("DatabaseBackup", "a".repeat(46), BackupJobFactory.MAX_BACKUP_NAME,
-        "CronJob " + "a".repeat(46) + "-backup")).hasValueSatisfying(m -> assertThat(m)
-            .startsWith("metadata.name: a DatabaseBackup name may have at most 45 characters (this one has 46)")
-            .contains("CronJob " + "a".repeat(46) + "-backup"));
-    DatabaseBackup longest = sample();
-    longest.getMetadata().setName("a".repeat(BackupJobFactory.MAX_BACKUP_NAME));
-    assertThat(BackupJobFactory.cronJobName(longest)).hasSize(52);
-    assertThat(BackupJobFactory.onDemandJobName(longest, "t")).hasSizeLessThanOrEqualTo(63);
-    assertThat(BackupJobFactory.MAX_RESTORE_NAME + "-restore".length()).isEqualTo(63);
-  }
 }

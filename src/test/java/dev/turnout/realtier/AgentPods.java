@@ -7,6 +7,7 @@ import dev.turnout.sim.JobRunner;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretKeySelector;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.ByteArrayOutputStream;
@@ -20,6 +21,7 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The container of a backup or restore pod on the fake node: the real agent (AgentMain, in the test JVM) with the
@@ -54,7 +56,7 @@ final class AgentPods {
   }
 
   /** The container's env as the kubelet resolves it (pure but for the secret lookup). */
-  static Map<String, String> env(Job job, java.util.function.Function<io.fabric8.kubernetes.api.model.SecretKeySelector, String> secrets) {
+  static Map<String, String> env(Job job, Function<SecretKeySelector, String> secrets) {
     Map<String, String> env = new HashMap<>();
     for (EnvVar e : container(job).getEnv()) {
       if (e.getValueFrom() == null) {

@@ -4,19 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.turnout.backup.BackupJobFactory;
+import dev.turnout.backup.NameLimits;
 import dev.turnout.backup.DatabaseBackup;
 import dev.turnout.backup.DatabaseBackupStatus;
 import dev.turnout.backup.agent.FakeMongo;
 import dev.turnout.backup.agent.S3TestServer;
 import dev.turnout.common.Labels;
-import dev.turnout.common.SecretKeyRef;
 import dev.turnout.restore.DatabaseRestore;
-import dev.turnout.restore.DatabaseRestoreSpec;
 import dev.turnout.restore.DatabaseRestoreStatus;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -34,7 +32,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * DatabaseBackup and DatabaseRestore on the real tier: the operator jar (chart RBAC) creates CronJobs and Jobs on a
@@ -56,12 +53,12 @@ class BackupRealIT {
     s3server = new S3TestServer();
     archive = FakeMongo.deterministicArchive(1, 11);
     tmp = Files.createTempDirectory("turnout-backup-real");
-    secrets(NS.name());
+    BackupFixtures.secrets(client(), NS.name(), MONGO_URI);
     // the docs' staging restore: another namespace, its own target Secret and a copy of the storage credentials
     staging = NS.name() + "-staging";
     client().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(staging)
         .addToLabels("turnout.dev/test", "real-tier").endMetadata().build()).create();
-    secrets(staging);
+    BackupFixtures.secrets(client(), staging, MONGO_URI);
   }
 
   @AfterAll
@@ -79,30 +76,20 @@ class BackupRealIT {
     return NS.tier().admin();
   }
 
-  static void secrets(String ns) {
-    secret(ns, "mongodb", Map.of("MONGODB_URI", MONGO_URI));
-    secret(ns, "mongodb-staging", Map.of("MONGODB_URI", "mongodb://restore:Staging-Pa55@staging.example:27017/"));
-    secret(ns, "backup-s3", Map.of("AWS_ACCESS_KEY_ID", S3TestServer.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", S3TestServer.SECRET_KEY));
-  }
-
-  static void secret(String ns, String name, Map<String, String> values) {
-    client().resource(new SecretBuilder().withNewMetadata().withName(name).withNamespace(ns).endMetadata()
-        .withData(AgentPods.data(values)).build()).create();
-  }
-
-  /** k8s/examples/30-backup.yaml, named so, with its storage in a new bucket of S3Proxy. */
   DatabaseBackup sample(String name, String bucket, String schedule) throws Exception {
-    DatabaseBackup b;
-    try (var in = Files.newInputStream(Path.of("k8s/examples/30-backup.yaml"))) {
-      b = client().resources(DatabaseBackup.class).load(in).item();
-    }
-    b.getMetadata().setName(name);
-    b.getMetadata().setNamespace(NS.name());
-    b.getSpec().schedule = schedule;
-    b.getSpec().storage.s3.endpoint = s3server.endpoint();
-    b.getSpec().storage.s3.bucket = bucket;
-    b.getSpec().storage.s3.forcePathStyle = true;
-    return b;
+    return BackupFixtures.sample(client(), NS.name(), name, s3server.endpoint(), bucket, schedule);
+  }
+
+  DatabaseRestore stagingRestore(String name, String backupName) {
+    return BackupFixtures.stagingRestore(staging, name, NS.name(), backupName);
+  }
+
+  List<Event> events(String ns, String involved) {
+    return BackupFixtures.events(client(), ns, involved);
+  }
+
+  List<String> keys(String bucket) {
+    return BackupFixtures.keys(s3server, bucket);
   }
 
   /** The pods of this backup's Jobs run the real agent, with a fake mongo of their own. */
@@ -139,37 +126,13 @@ class BackupRealIT {
     await().atMost(atMost).pollInterval(Duration.ofMillis(500)).untilAsserted(assertion);
   }
 
-  /** The condition, current: computed from the object's present generation. */
-  static Condition current(List<Condition> conditions, String type, long generation) {
-    Condition c = conditions.stream().filter(x -> type.equals(x.getType())).findFirst()
-        .orElseThrow(() -> new AssertionError("no condition " + type + " in " + conditions));
-    assertThat(c.getObservedGeneration()).as(type + ".observedGeneration").isEqualTo(generation);
-    return c;
-  }
-
   Condition current(String backup, String type) {
     DatabaseBackup b = backup(backup);
-    return current(b.getStatus() == null ? List.of() : b.getStatus().conditions, type, b.getMetadata().getGeneration());
-  }
-
-  List<Event> events(String ns, String involved) {
-    return client().v1().events().inNamespace(ns).list().getItems().stream()
-        .filter(e -> involved.equals(e.getInvolvedObject().getName())).toList();
-  }
-
-  List<String> keys(String bucket) {
-    try (S3Client s3 = s3server.settings(bucket, "prod/").newClient()) {
-      return s3.listObjectsV2(b -> b.bucket(bucket)).contents().stream().map(S3Object::key).sorted().toList();
-    }
+    return BackupFixtures.current(b.getStatus() == null ? List.of() : b.getStatus().conditions, type, b.getMetadata().getGeneration());
   }
 
   Job job(String name) {
     return client().batch().v1().jobs().inNamespace(NS.name()).withName(name).get();
-  }
-
-  static boolean complete(Job j) {
-    return j != null && j.getStatus() != null && j.getStatus().getConditions().stream()
-        .anyMatch(c -> "Complete".equals(c.getType()) && "True".equals(c.getStatus()));
   }
 
   @Test
@@ -181,7 +144,7 @@ class BackupRealIT {
     String jobName = backupNow("now", "first");
 
     // the real Job controller completes the Job once the fake node reports its pod Succeeded
-    eventually(WAIT, () -> assertThat(complete(job(jobName))).as("Job " + jobName + " Complete").isTrue());
+    eventually(WAIT, () -> assertThat(BackupFixtures.complete(job(jobName))).as("Job " + jobName + " Complete").isTrue());
     Job job = job(jobName);
     assertThat(job.getMetadata().getOwnerReferences()).singleElement()
         .satisfies(o -> assertThat(o.getName()).isEqualTo("now"));
@@ -229,7 +192,7 @@ class BackupRealIT {
     NS.tier().simulator().jobs().whenName("^" + jobName + "$").succeed();
     backupNow("empty", "hollow");
     eventually(WAIT, () -> {
-      assertThat(complete(job(jobName))).as("Job " + jobName + " Complete").isTrue();
+      assertThat(BackupFixtures.complete(job(jobName))).as("Job " + jobName + " Complete").isTrue();
       Condition c = current("empty", "LastBackupSucceeded");
       assertThat(c.getStatus()).isEqualTo("False");
       assertThat(c.getReason()).isEqualTo("ManifestMissing");
@@ -273,7 +236,7 @@ class BackupRealIT {
       assertThat(client().batch().v1().cronjobs().inNamespace(NS.name()).withName("minutely-backup").get()
           .getSpec().getSuspend()).isTrue();
       assertThat(client().batch().v1().jobs().inNamespace(NS.name()).withLabel(BackupJobFactory.BACKUP_LABEL, "minutely")
-          .list().getItems()).allSatisfy(j -> assertThat(complete(j)).isTrue());
+          .list().getItems()).allSatisfy(j -> assertThat(BackupFixtures.complete(j)).isTrue());
       assertThat(status("minutely").nextScheduleTime).isNull();
     });
     IdleWrites.assertNone(NS.tier());
@@ -289,22 +252,22 @@ class BackupRealIT {
   void namesTooLongForTheCronJobOrJobAreRefusedAtCreation() throws Exception {
     String ns = NS.name();
     String backupName = "mongo-production-eu-west-1-primary-cluster-a12"; // 46: <name>-backup has 53
-    assertThat(backupName.length()).isEqualTo(BackupJobFactory.MAX_BACKUP_NAME + 1);
+    assertThat(backupName.length()).isEqualTo(NameLimits.MAX_BACKUP_NAME + 1);
     DatabaseBackup tooLong = sample(backupName, s3server.newBucket(), "0 3 1 1 *");
-    assertThat(refusal(() -> client().resource(tooLong).create()))
+    assertThat(BackupFixtures.refusal(() -> client().resource(tooLong).create()))
         .contains("metadata.name may have at most 45 characters");
     // the limits are the API server's: one character more for the objects themselves is refused
     CronJob cron = BackupJobFactory.cronJob(sample(backupName, "b", "0 3 1 1 *"), new BackupJobFactory.Settings("agent:1", null));
-    assertThat(refusal(() -> client().resource(cron).create())).contains("must be no more than 52 characters");
+    assertThat(BackupFixtures.refusal(() -> client().resource(cron).create())).contains("must be no more than 52 characters");
 
     String restoreName = "restore-prod-latest-into-staging-before-the-release-2026"; // 56: <name>-restore has 64
-    assertThat(restoreName.length()).isEqualTo(BackupJobFactory.MAX_RESTORE_NAME + 1);
-    assertThat(refusal(() -> client().resource(stagingRestore(restoreName, "prod")).create()))
+    assertThat(restoreName.length()).isEqualTo(NameLimits.MAX_RESTORE_NAME + 1);
+    assertThat(BackupFixtures.refusal(() -> client().resource(stagingRestore(restoreName, "prod")).create()))
         .contains("metadata.name may have at most 55 characters");
     DatabaseRestore r = stagingRestore(restoreName, "prod");
     Job job = BackupJobFactory.restoreJob(r, sample("prod", "b", "0 3 1 1 *").getSpec().storage,
         new BackupJobFactory.Settings("agent:1", null));
-    assertThat(refusal(() -> client().resource(job).create())).contains("must be no more than 63 characters");
+    assertThat(BackupFixtures.refusal(() -> client().resource(job).create())).contains("must be no more than 63 characters");
     // one character less passes
     DatabaseBackup longest = sample(backupName.substring(1), s3server.newBucket(), "0 3 1 1 *");
     client().resource(longest).create();
@@ -312,34 +275,6 @@ class BackupRealIT {
     assertThat(client().batch().v1().cronjobs().inNamespace(ns).withName(longest.getMetadata().getName() + "-backup").get())
         .isNotNull();
     IdleWrites.assertNone(NS.tier());
-  }
-
-  static String refusal(Runnable create) {
-    try {
-      create.run();
-    } catch (KubernetesClientException e) {
-      assertThat(e.getCode()).isEqualTo(422);
-      return e.getMessage();
-    }
-    throw new AssertionError("the API server accepted it");
-  }
-
-  DatabaseRestore stagingRestore(String name, String backupName) {
-    DatabaseRestore r = new DatabaseRestore();
-    r.getMetadata().setName(name);
-    r.getMetadata().setNamespace(staging);
-    DatabaseRestoreSpec spec = new DatabaseRestoreSpec();
-    spec.backupRef = new DatabaseRestoreSpec.BackupRef();
-    spec.backupRef.name = backupName;
-    spec.backupRef.namespace = NS.name();
-    spec.object = "latest";
-    spec.target = new DatabaseRestoreSpec.Target();
-    spec.target.uriSecretRef = new SecretKeyRef("mongodb-staging", "MONGODB_URI");
-    spec.drop = true;
-    spec.nsFrom = "auto_author.*";
-    spec.nsTo = "auto_author_staging.*";
-    r.setSpec(spec);
-    return r;
   }
 
   @Test
@@ -361,11 +296,11 @@ class BackupRealIT {
       assertThat(s.phase).isEqualTo("Succeeded");
       assertThat(s.object).isEqualTo(backed.lastSuccessfulBackup.object);
       assertThat(s.sha256).isEqualTo(backed.lastSuccessfulBackup.sha256);
-      assertThat(current(s.conditions, "Complete", r.getMetadata().getGeneration()).getStatus()).isEqualTo("True");
+      assertThat(BackupFixtures.current(s.conditions, "Complete", r.getMetadata().getGeneration()).getStatus()).isEqualTo("True");
       assertThat(events(staging, "restore-prod-latest")).extracting(Event::getReason).contains("RestoreStarted", "Restored");
     });
     Job job = client().batch().v1().jobs().inNamespace(staging).withName("restore-prod-latest-restore").get();
-    assertThat(complete(job)).isTrue();
+    assertThat(BackupFixtures.complete(job)).isTrue();
     assertThat(Files.readAllBytes(target.dir.resolve("mongorestore.stdin"))).as("what mongorestore read").isEqualTo(archive);
     assertThat(target.read("mongorestore.args")).contains("--drop").contains("auto_author_staging.*").doesNotContain("Staging-Pa55");
     IdleWrites.assertNone(NS.tier());
