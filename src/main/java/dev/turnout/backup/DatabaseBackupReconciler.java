@@ -406,6 +406,9 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
     String ns = backup.getMetadata().getNamespace();
     DatabaseBackupSpec spec = backup.getSpec();
     List<String> problems = new ArrayList<>();
+    // the CRD refuses such names; this catches those created under an older CRD
+    NameLimits.nameProblem("DatabaseBackup", backup.getMetadata().getName(), NameLimits.MAX_BACKUP_NAME,
+        "CronJob " + BackupJobFactory.cronJobName(backup)).ifPresent(problems::add);
     String zone = spec.timeZone == null ? "Etc/UTC" : spec.timeZone;
     try {
       ZoneId.of(zone);

@@ -5,6 +5,7 @@ import dev.turnout.backup.BackupStorage;
 import dev.turnout.backup.BackupStorage.StorageException;
 import dev.turnout.backup.DatabaseBackup;
 import dev.turnout.backup.JobStates;
+import dev.turnout.backup.NameLimits;
 import dev.turnout.backup.StorageSpec;
 import dev.turnout.backup.catalog.BackupManifest;
 import dev.turnout.common.Conditions;
@@ -219,6 +220,9 @@ public class DatabaseRestoreReconciler implements Reconciler<DatabaseRestore> {
     String ns = restore.getMetadata().getNamespace();
     DatabaseRestoreSpec spec = restore.getSpec();
     List<String> problems = new ArrayList<>();
+    // the CRD refuses such names; this catches those created under an older CRD
+    NameLimits.nameProblem("DatabaseRestore", restore.getMetadata().getName(), NameLimits.MAX_RESTORE_NAME,
+        "Job " + BackupJobFactory.restoreJobName(restore)).ifPresent(problems::add);
     SecretChecks.missing(client, ns, "spec.target.uriSecretRef", spec.target.uriSecretRef.name, List.of(spec.target.uriSecretRef.key))
         .ifPresent(problems::add);
     StorageSpec storage = null;
