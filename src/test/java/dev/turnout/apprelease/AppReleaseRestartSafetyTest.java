@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.turnout.common.Labels;
 import dev.turnout.testing.CrashingWriteCounter;
 import dev.turnout.testing.EmbeddedClusterResource;
+import dev.turnout.testing.Reconciles;
 import dev.turnout.testing.Releases;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.Test;
 class AppReleaseRestartSafetyTest {
   @Inject KubernetesClient client;
   @Inject CrashingWriteCounter crashes;
+  @Inject Reconciles reconciles;
 
   @AfterEach
   void disarm() {
@@ -44,8 +46,8 @@ class AppReleaseRestartSafetyTest {
     return s == null ? null : s.getSpec().getSelector().get(Labels.COLOR);
   }
 
-  void update(String ns, java.util.function.Consumer<AppRelease> change) {
-    Releases.update(client, ns, "backend", change);
+  AppRelease update(String ns, java.util.function.Consumer<AppRelease> change) {
+    return Releases.update(client, ns, "backend", change);
   }
 
   /** First release on blue, then a second version switched to green: the end state a never-stopped operator reaches. */
@@ -110,10 +112,12 @@ class AppReleaseRestartSafetyTest {
     // let the last timers and events settle, then forget what came before
     await().pollDelay(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5)).until(() -> true);
     drain(server);
+    AppRelease nudged = null;
     for (int i = 0; i < 3; i++) {
-      update(ns, ar -> ar.getMetadata().getAnnotations().put("test/nudge", UUID.randomUUID().toString()));
+      nudged = update(ns, ar -> ar.getMetadata().getAnnotations().put("test/nudge", UUID.randomUUID().toString()));
     }
-    await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> true);
+    // the operator has reconciled the last nudge (and so every one before it)
+    reconciles.awaitReconciled(nudged);
     List<String> writes = drain(server).stream()
         .filter(r -> Set.of("POST", "PUT", "PATCH", "DELETE").contains(r.getMethod()))
         .map(r -> r.getMethod() + " " + r.getPath())
