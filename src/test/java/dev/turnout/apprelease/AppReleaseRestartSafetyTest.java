@@ -31,6 +31,8 @@ class AppReleaseRestartSafetyTest {
   @Inject KubernetesClient client;
   @Inject CrashingWriteCounter crashes;
   @Inject Reconciles reconciles;
+  @Inject dev.turnout.common.WriteCounter writeCounter;
+  volatile String currentNs;
 
   @AfterEach
   void disarm() {
@@ -53,6 +55,7 @@ class AppReleaseRestartSafetyTest {
   /** First release on blue, then a second version switched to green: the end state a never-stopped operator reaches. */
   String releaseTwoVersions(String prefix) {
     String ns = Releases.newNamespace(client, prefix);
+    currentNs = ns;
     client.resource(Releases.backend(ns, "1.0.0", 2)).create();
     await().atMost(Duration.ofSeconds(60)).ignoreExceptionsInstanceOf(NullPointerException.class).untilAsserted(() -> {
       assertThat(activeColor(ns)).isEqualTo("blue");
@@ -88,10 +91,21 @@ class AppReleaseRestartSafetyTest {
 
   @Test
   void anOperatorStoppedAtAnyWriteOfAReleaseEndsInTheSameStateAsOneNeverStopped() {
+    long writesBefore = writeCounter.total();
     List<String> expected = endState(releaseTwoVersions("uninterrupted"));
+    long writes = writeCounter.total() - writesBefore;
+    List<String> crashStates = new java.util.concurrent.CopyOnWriteArrayList<>();
     int crashPoints = 0;
-    for (int n = 1; n <= 30; n++) {
+    for (int n = 1; n <= 60; n++) {
+      int point = n;
       crashes.crashAtWrite(n);
+      // what the cluster held when the operator died: the Service's selector and the status's record of it
+      crashes.onCrash(writer -> {
+        String ns = currentNs;
+        AppRelease ar = get(ns);
+        crashStates.add(point + " " + writer + " service=" + activeColor(ns)
+            + " status.activeColor=" + (ar.getStatus() == null ? null : ar.getStatus().activeColor));
+      });
       String ns = releaseTwoVersions("crash-at-" + n);
       boolean crashed = crashes.crashed();
       crashes.disarm();
@@ -101,8 +115,13 @@ class AppReleaseRestartSafetyTest {
       }
       crashPoints++;
     }
-    System.out.printf("restart safety: %d crash points of a two-version release covered%n", crashPoints);
-    assertThat(crashPoints).as("writes of a two-version release, each one a crash point").isGreaterThanOrEqualTo(8);
+    System.out.printf("restart safety: two-version release: %d writes without a crash, %d crash points covered%n", writes, crashPoints);
+    crashStates.forEach(c -> System.out.println("restart safety: crashed at " + c));
+    assertThat(crashPoints).as("crash points of a two-version release (one per write it makes without a crash)")
+        .isGreaterThanOrEqualTo((int) writes);
+    // among them the point between the switch (the Service's selector moved to green) and the status write recording it
+    assertThat(crashStates).as("a crash before the status write that records the switch")
+        .anySatisfy(c -> assertThat(c).contains("StatusPatcher.patchIfChanged").contains("service=green").contains("status.activeColor=blue"));
   }
 
   @Test

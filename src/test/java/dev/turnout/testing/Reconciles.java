@@ -34,6 +34,7 @@ public class Reconciles implements Metrics {
   private static final Duration WAIT = Duration.ofSeconds(30);
 
   @Inject MicrometerMetricsProvider provider;
+  @Inject CrashingWriteCounter crashes;
 
   private final AtomicLong sequence = new AtomicLong();
   private final Map<String, Execution> running = new ConcurrentHashMap<>();
@@ -125,6 +126,7 @@ public class Reconciles implements Metrics {
   public void reconciliationExecutionStarted(HasMetadata resource, Map<String, Object> metadata) {
     running.put(key(resource), new Execution(sequence.incrementAndGet(), rv(resource)));
     startedCount.merge(key(resource), 1L, Long::sum);
+    crashes.reconcileStarted(); // the reconcile runs on this thread (JOSDK's ReconcilerExecutor)
     delegate().reconciliationExecutionStarted(resource, metadata);
   }
 
