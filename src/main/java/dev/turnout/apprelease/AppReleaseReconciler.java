@@ -117,7 +117,7 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
     } catch (RuntimeException e) {
       status.message = "reconcile error: " + e.getMessage();
       AppReleaseConditions.aggregate(release, status, now, run.gateConditions, run.liveShortfall());
-      if (StatusPatcher.patchIfChanged(client, release, before, status)) {
+      if (StatusPatcher.patchIfChanged(client, release, before, status, writes)) {
         staleReads.wrote(release);
       }
       throw e;
@@ -127,9 +127,8 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
     LOG.debugf("%s/%s rv=%s gen=%s: phase=%s active=%s current=%s/%s %s", run.ns, release.getMetadata().getName(),
         release.getMetadata().getResourceVersion(), release.getMetadata().getGeneration(), status.phase, status.activeColor,
         status.currentColor, status.currentRevision, status.message);
-    if (StatusPatcher.patchIfChanged(client, release, before, status)) {
+    if (StatusPatcher.patchIfChanged(client, release, before, status, writes)) {
       staleReads.wrote(release);
-      writes.write();
     }
     return requeue == null
         ? UpdateControl.<AppRelease>noUpdate().rescheduleAfter(RECHECK)

@@ -21,6 +21,12 @@ public final class StatusPatcher {
   /** Returns true when a write was made. */
   public static <S, T extends CustomResource<?, S>> boolean patchIfChanged(
       KubernetesClient client, T resource, Object oldStatus, S newStatus) {
+    return patchIfChanged(client, resource, oldStatus, newStatus, OwnedObjects.WriteCounter.NONE);
+  }
+
+  /** As above; the counter is told just before the write is sent, as OwnedObjects does for the objects it writes. */
+  public static <S, T extends CustomResource<?, S>> boolean patchIfChanged(
+      KubernetesClient client, T resource, Object oldStatus, S newStatus, OwnedObjects.WriteCounter counter) {
     JsonNode before = oldStatus == null ? JsonNodeFactory.instance.objectNode() : Serialization.jsonMapper().valueToTree(oldStatus);
     JsonNode after = Serialization.jsonMapper().valueToTree(newStatus);
     if (before.equals(after)) {
@@ -33,6 +39,7 @@ public final class StatusPatcher {
     String patch = JsonNodeFactory.instance.arrayNode().add(op).toString();
     @SuppressWarnings("unchecked")
     Class<T> type = (Class<T>) resource.getClass();
+    counter.write();
     client
         .resources(type)
         .inNamespace(resource.getMetadata().getNamespace())

@@ -8,6 +8,7 @@ import dev.turnout.apprelease.AppReleaseConditions.Outcome;
 import dev.turnout.common.Labels;
 import dev.turnout.sim.ClusterSimulator;
 import dev.turnout.testing.EmbeddedClusterResource;
+import dev.turnout.testing.Reconciles;
 import dev.turnout.testing.Releases;
 import dev.turnout.testing.TestClock;
 import io.fabric8.kubernetes.api.model.Event;
@@ -38,6 +39,7 @@ class AppReleaseLifecycleTest {
 
   @Inject KubernetesClient client;
   @Inject TestClock clock;
+  @Inject Reconciles reconciles;
 
   ClusterSimulator sim() {
     return EmbeddedClusterResource.simulator();
@@ -70,8 +72,16 @@ class AppReleaseLifecycleTest {
   }
 
   /** Any change of metadata makes the operator reconcile (it is not generation-aware). */
-  void nudge(String ns) {
-    Releases.nudge(client, ns, "backend");
+  AppRelease nudge(String ns) {
+    return Releases.nudge(client, ns, "backend");
+  }
+
+  /**
+   * Nudges the release and waits until the operator has finished a reconcile that started from the nudged object:
+   * what follows may assert that something stayed as it was.
+   */
+  void nudgeAndAwaitReconcile(String ns) {
+    reconciles.awaitReconciled(nudge(ns));
   }
 
   void annotate(String ns, String key, String value) {
@@ -120,7 +130,7 @@ class AppReleaseLifecycleTest {
       assertThat(status(ns).currentRevision).isEqualTo(2L);
       assertThat(status(ns).phase).isEqualTo("Progressing");
     });
-    Thread.yield();
+    nudgeAndAwaitReconcile(ns);
     assertThat(activeColor(ns)).isEqualTo("blue");
     assertThat(deployment(ns, "blue").getMetadata().getResourceVersion()).as("live color untouched").isEqualTo(blueVersion);
     assertThat(status(ns).conditions).anySatisfy(c -> {
@@ -141,7 +151,7 @@ class AppReleaseLifecycleTest {
     assertThat(client.services().inNamespace(ns).withName("backend-preview").get().getSpec().getSelector())
         .containsEntry(Labels.COLOR, "green");
     // within the delay, blue stays up for an instant rollback
-    nudge(ns);
+    nudgeAndAwaitReconcile(ns);
     assertThat(deployment(ns, "blue").getSpec().getReplicas()).isEqualTo(2);
 
     clock.advance(Duration.ofSeconds(3601));
@@ -175,8 +185,8 @@ class AppReleaseLifecycleTest {
     assertThat(eventReasons(ns)).contains("ProgressDeadlineExceeded");
     // not retried until the spec changes
     sim().setReady(ns, color("backend", "green"), true);
-    nudge(ns);
-    eventually(() -> assertThat(status(ns).phase).isEqualTo("Failed"));
+    nudgeAndAwaitReconcile(ns);
+    assertThat(status(ns).phase).isEqualTo("Failed");
     assertThat(deployment(ns, "green").getSpec().getReplicas()).isZero();
     assertThat(activeColor(ns)).isEqualTo("blue");
     // a new spec is a new revision and goes through
@@ -214,7 +224,7 @@ class AppReleaseLifecycleTest {
       ar.getSpec().version = "1.1.0";
     });
     eventually(() -> assertThat(status(ns).phase).isEqualTo("AwaitingPromotion"));
-    nudge(ns);
+    nudgeAndAwaitReconcile(ns);
     assertThat(activeColor(ns)).isEqualTo("blue");
     annotate(ns, Labels.PROMOTE, "ship-it-1");
     eventually(() -> {
@@ -244,8 +254,8 @@ class AppReleaseLifecycleTest {
       });
     });
     // the rejected revision is not retried
-    nudge(ns);
-    eventually(() -> assertThat(status(ns).phase).isEqualTo("RolledBack"));
+    nudgeAndAwaitReconcile(ns);
+    assertThat(status(ns).phase).isEqualTo("RolledBack");
     assertThat(activeColor(ns)).isEqualTo("blue");
     // once the other color is scaled down, a rollback is refused with a clear reason
     clock.advance(Duration.ofSeconds(3601));
@@ -280,8 +290,8 @@ class AppReleaseLifecycleTest {
       ar.getSpec().replicas = 5;
     });
     eventually(() -> assertThat(deployment(ns, "green")).isNotNull());
-    nudge(ns);
-    eventually(() -> assertThat(deployment(ns, "green").getSpec().getReplicas()).isEqualTo(3));
+    nudgeAndAwaitReconcile(ns);
+    assertThat(deployment(ns, "green").getSpec().getReplicas()).as("new color starts at the live count, not the new spec").isEqualTo(3);
     assertThat(deployment(ns, "blue").getSpec().getReplicas()).as("live color frozen during the rollout").isEqualTo(3);
     sim().setReady(ns, color("backend", "green"), true);
     eventually(() -> {
@@ -359,7 +369,7 @@ class AppReleaseLifecycleTest {
       ar.getSpec().replicas = 4;
     });
     eventually(() -> assertThat(status(ns).phase).isEqualTo("Paused"));
-    nudge(ns);
+    nudgeAndAwaitReconcile(ns);
     assertThat(deployment(ns, "green")).isNull();
     assertThat(deployment(ns, "blue").getSpec().getReplicas()).isEqualTo(2);
     edit(ns, ar -> ar.getSpec().paused = false);

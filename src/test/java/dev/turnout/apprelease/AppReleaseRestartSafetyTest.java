@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.turnout.common.Labels;
 import dev.turnout.testing.CrashingWriteCounter;
 import dev.turnout.testing.EmbeddedClusterResource;
+import dev.turnout.testing.Reconciles;
 import dev.turnout.testing.Releases;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -29,6 +30,9 @@ import org.junit.jupiter.api.Test;
 class AppReleaseRestartSafetyTest {
   @Inject KubernetesClient client;
   @Inject CrashingWriteCounter crashes;
+  @Inject Reconciles reconciles;
+  @Inject dev.turnout.common.WriteCounter writeCounter;
+  volatile String currentNs;
 
   @AfterEach
   void disarm() {
@@ -44,13 +48,14 @@ class AppReleaseRestartSafetyTest {
     return s == null ? null : s.getSpec().getSelector().get(Labels.COLOR);
   }
 
-  void update(String ns, java.util.function.Consumer<AppRelease> change) {
-    Releases.update(client, ns, "backend", change);
+  AppRelease update(String ns, java.util.function.Consumer<AppRelease> change) {
+    return Releases.update(client, ns, "backend", change);
   }
 
   /** First release on blue, then a second version switched to green: the end state a never-stopped operator reaches. */
   String releaseTwoVersions(String prefix) {
     String ns = Releases.newNamespace(client, prefix);
+    currentNs = ns;
     client.resource(Releases.backend(ns, "1.0.0", 2)).create();
     await().atMost(Duration.ofSeconds(60)).ignoreExceptionsInstanceOf(NullPointerException.class).untilAsserted(() -> {
       assertThat(activeColor(ns)).isEqualTo("blue");
@@ -86,10 +91,21 @@ class AppReleaseRestartSafetyTest {
 
   @Test
   void anOperatorStoppedAtAnyWriteOfAReleaseEndsInTheSameStateAsOneNeverStopped() {
+    long writesBefore = writeCounter.total();
     List<String> expected = endState(releaseTwoVersions("uninterrupted"));
+    long writes = writeCounter.total() - writesBefore;
+    List<String> crashStates = new java.util.concurrent.CopyOnWriteArrayList<>();
     int crashPoints = 0;
-    for (int n = 1; n <= 30; n++) {
+    for (int n = 1; n <= 60; n++) {
+      int point = n;
       crashes.crashAtWrite(n);
+      // what the cluster held when the operator died: the Service's selector and the status's record of it
+      crashes.onCrash(writer -> {
+        String ns = currentNs;
+        AppRelease ar = get(ns);
+        crashStates.add(point + " " + writer + " service=" + activeColor(ns)
+            + " status.activeColor=" + (ar.getStatus() == null ? null : ar.getStatus().activeColor));
+      });
       String ns = releaseTwoVersions("crash-at-" + n);
       boolean crashed = crashes.crashed();
       crashes.disarm();
@@ -99,8 +115,13 @@ class AppReleaseRestartSafetyTest {
       }
       crashPoints++;
     }
-    System.out.printf("restart safety: %d crash points of a two-version release covered%n", crashPoints);
-    assertThat(crashPoints).as("writes of a two-version release, each one a crash point").isGreaterThanOrEqualTo(8);
+    System.out.printf("restart safety: two-version release: %d writes without a crash, %d crash points covered%n", writes, crashPoints);
+    crashStates.forEach(c -> System.out.println("restart safety: crashed at " + c));
+    assertThat(crashPoints).as("crash points of a two-version release (one per write it makes without a crash)")
+        .isGreaterThanOrEqualTo((int) writes);
+    // among them the point between the switch (the Service's selector moved to green) and the status write recording it
+    assertThat(crashStates).as("a crash before the status write that records the switch")
+        .anySatisfy(c -> assertThat(c).contains("StatusPatcher.patchIfChanged").contains("service=green").contains("status.activeColor=blue"));
   }
 
   @Test
@@ -110,10 +131,12 @@ class AppReleaseRestartSafetyTest {
     // let the last timers and events settle, then forget what came before
     await().pollDelay(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5)).until(() -> true);
     drain(server);
+    AppRelease nudged = null;
     for (int i = 0; i < 3; i++) {
-      update(ns, ar -> ar.getMetadata().getAnnotations().put("test/nudge", UUID.randomUUID().toString()));
+      nudged = update(ns, ar -> ar.getMetadata().getAnnotations().put("test/nudge", UUID.randomUUID().toString()));
     }
-    await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> true);
+    // the operator has reconciled the last nudge (and so every one before it)
+    reconciles.awaitReconciled(nudged);
     List<String> writes = drain(server).stream()
         .filter(r -> Set.of("POST", "PUT", "PATCH", "DELETE").contains(r.getMethod()))
         .map(r -> r.getMethod() + " " + r.getPath())

@@ -19,6 +19,7 @@ import dev.turnout.sim.ClusterSimulator;
 import dev.turnout.sim.JobResult;
 import dev.turnout.testing.ApiWrites;
 import dev.turnout.testing.EmbeddedClusterResource;
+import dev.turnout.testing.Reconciles;
 import dev.turnout.testing.Releases;
 import dev.turnout.testing.TestClock;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -82,6 +83,7 @@ class DatabaseBackupLifecycleTest {
   @Inject KubernetesClient client;
   @Inject TestClock clock;
   @Inject MeterRegistry registry;
+  @Inject Reconciles reconciles;
 
   /** Agent output of every run, for assertions on what only logs say. */
   final List<String> agentOutput = new CopyOnWriteArrayList<>();
@@ -150,13 +152,21 @@ class DatabaseBackupLifecycleTest {
     return b == null || b.getStatus() == null ? new DatabaseBackupStatus() : b.getStatus();
   }
 
-  void edit(String ns, Consumer<DatabaseBackup> change) {
+  /** Read, modify, write (retried on conflict); returns the object as written. */
+  DatabaseBackup edit(String ns, Consumer<DatabaseBackup> change) {
+    java.util.concurrent.atomic.AtomicReference<DatabaseBackup> written = new java.util.concurrent.atomic.AtomicReference<>();
     await().atMost(WAIT).ignoreExceptionsInstanceOf(KubernetesClientException.class).until(() -> {
       DatabaseBackup b = backup(ns).get();
       change.accept(b);
-      client.resource(b).update();
+      written.set(client.resource(b).update());
       return true;
     });
+    return written.get();
+  }
+
+  /** A metadata-only change: the operator reconciles (it is not generation-aware) and nothing in the spec moves. */
+  DatabaseBackup nudge(String ns) {
+    return edit(ns, b -> b.getMetadata().getAnnotations().put("test/nudge", String.valueOf(System.nanoTime())));
   }
 
   void backupNow(String ns, String token) {
@@ -302,8 +312,7 @@ class DatabaseBackupLifecycleTest {
 
     // unchanged: no write to the CronJob
     String rv = cron.get().getMetadata().getResourceVersion();
-    edit(ns, b -> b.getMetadata().getAnnotations().put("test/nudge", "1"));
-    Thread.sleep(500);
+    reconciles.awaitReconciled(nudge(ns));
     assertThat(cron.get().getMetadata().getResourceVersion()).isEqualTo(rv);
     // suspend maps to the CronJob's suspend
     edit(ns, b -> b.getSpec().suspend = true);
@@ -404,14 +413,15 @@ class DatabaseBackupLifecycleTest {
     eventually(() -> assertThat(condition(status(ns).conditions, "Ready").getStatus()).isEqualTo("True"));
     backupNow(ns, "t1");
     eventually(() -> assertThat(status(ns).lastBackupNowToken).isEqualTo("t1"));
+    DatabaseBackup nudged = null;
     for (int i = 0; i < 3; i++) {
-      edit(ns, b -> b.getMetadata().getAnnotations().put("test/nudge", String.valueOf(System.nanoTime())));
+      nudged = nudge(ns);
     }
-    Thread.sleep(500);
+    reconciles.awaitReconciled(nudged);
     assertThat(onDemandJobs(ns)).hasSize(1);
     backupNow(ns, "t2");
     eventually(() -> assertThat(status(ns).lastBackupNowToken).isEqualTo("t2"));
-    Thread.sleep(300);
+    reconciles.awaitReconciled(nudge(ns));
     assertThat(onDemandJobs(ns)).hasSize(2).allSatisfy(j -> assertThat(j.getMetadata().getName()).startsWith("mongo-prod-now-"));
     assertThat(eventReasons(ns).stream().filter("BackupRequested"::equals)).hasSize(2);
   }
@@ -580,7 +590,7 @@ class DatabaseBackupLifecycleTest {
       assertThat(backup(ns).get().getMetadata().getAnnotations()).containsEntry(Labels.BACKUP_NOW, "apprelease-backend-r2");
       assertThat(s.conditions).anySatisfy(c -> assertThat(c.getMessage()).contains("waiting for a verified backup from DatabaseBackup mongo-prod"));
     });
-    Thread.sleep(500);
+    reconciles.awaitReconciled(Releases.nudge(client, ns, "backend"));
     assertThat(activeColor(ns)).as("an older verified backup does not open the gate").isEqualTo("blue");
     assertThat(status(ns).lastSuccessfulBackup.object).isEqualTo(old);
 
@@ -650,9 +660,11 @@ class DatabaseBackupLifecycleTest {
     // decided once: further reconciles write nothing and say nothing again
     var server = EmbeddedClusterResource.cluster().server();
     ApiWrites.drain(server);
+    DatabaseBackup nudged = null;
     for (int i = 0; i < 3; i++) {
-      edit(ns, b -> b.getMetadata().getAnnotations().put("test/nudge", String.valueOf(System.nanoTime())));
+      nudged = nudge(ns);
     }
+    reconciles.awaitReconciled(nudged);
     List<String> writes = new CopyOnWriteArrayList<>();
     await().pollInterval(Duration.ofMillis(500)).during(Duration.ofSeconds(3)).atMost(WAIT).untilAsserted(() -> {
       writes.addAll(ApiWrites.drainWrites(server, p -> p.contains("/namespaces/" + ns + "/databasebackups/mongo-prod/status")
@@ -690,18 +702,23 @@ class DatabaseBackupLifecycleTest {
     await().pollDelay(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5)).until(() -> true);
     ApiWrites.drain(server);
     clock.advance(DatabaseBackupReconciler.S3_REFRESH.plus(DatabaseBackupReconciler.RECHECK).plusMinutes(1));
+    DatabaseBackup nudgedBackup = null;
+    var nudgedRestore = new java.util.concurrent.atomic.AtomicReference<DatabaseRestore>();
     for (int i = 0; i < 3; i++) {
-      edit(ns, x -> x.getMetadata().getAnnotations().put("test/nudge", String.valueOf(System.nanoTime())));
+      nudgedBackup = nudge(ns);
       await().atMost(WAIT).ignoreExceptionsInstanceOf(KubernetesClientException.class).until(() -> {
         DatabaseRestore r = client.resources(DatabaseRestore.class).inNamespace(ns).withName("restore-idle").get();
         if (r.getMetadata().getAnnotations() == null) {
           r.getMetadata().setAnnotations(new HashMap<>());
         }
         r.getMetadata().getAnnotations().put("test/nudge", String.valueOf(System.nanoTime()));
-        client.resource(r).update();
+        nudgedRestore.set(client.resource(r).update());
         return true;
       });
     }
+    // both were reconciled after the clock moved past the recheck and the S3 refresh: the window below is not empty
+    reconciles.awaitReconciled(nudgedBackup);
+    reconciles.awaitReconciled(nudgedRestore.get());
     List<String> writes = new CopyOnWriteArrayList<>();
     await().pollInterval(Duration.ofMillis(500)).during(Duration.ofSeconds(5)).atMost(WAIT).untilAsserted(() -> {
       writes.addAll(ApiWrites.drainWrites(server, p -> p.contains("/namespaces/" + ns + "/") && p.endsWith("/status")));

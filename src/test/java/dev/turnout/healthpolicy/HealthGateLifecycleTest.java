@@ -15,6 +15,7 @@ import dev.turnout.sim.FastApiBackend;
 import dev.turnout.sim.FastApiBackend.Mode;
 import dev.turnout.testing.ApiWrites;
 import dev.turnout.testing.EmbeddedClusterResource;
+import dev.turnout.testing.Reconciles;
 import dev.turnout.testing.Releases;
 import dev.turnout.testing.TestClock;
 import io.fabric8.kubernetes.api.model.Event;
@@ -52,6 +53,7 @@ class HealthGateLifecycleTest {
   @Inject KubernetesClient client;
   @Inject TestClock clock;
   @Inject MeterRegistry registry;
+  @Inject Reconciles reconciles;
 
   ClusterSimulator sim() {
     return EmbeddedClusterResource.simulator();
@@ -144,8 +146,13 @@ class HealthGateLifecycleTest {
     Releases.update(client, ns, "backend", change);
   }
 
-  void nudge(String ns) {
-    Releases.nudge(client, ns, "backend");
+  AppRelease nudge(String ns) {
+    return Releases.nudge(client, ns, "backend");
+  }
+
+  /** Nudges the release and waits until a reconcile that started from the nudged object has finished. */
+  void nudgeAndAwaitReconcile(String ns) {
+    reconciles.awaitReconciled(nudge(ns));
   }
 
   List<String> eventReasons(String ns) {
@@ -205,7 +212,8 @@ class HealthGateLifecycleTest {
     Setup s = setup("hp-revert", spec -> {});
     liveOnBlue(s.ns(), POLICY);
     switchedToGreen(s.ns());
-    assertThat(registry.find("turnout.health.gate").tags("namespace", s.ns(), "phase", "post").gauge()).isNotNull();
+    // the post-promotion gate is opened by the reconcile after the switch converged, not at once
+    eventually(() -> assertThat(registry.find("turnout.health.gate").tags("namespace", s.ns(), "phase", "post").gauge()).isNotNull());
     s.green().mode(Mode.DATABASE_DOWN);
     eventually(() -> {
       assertThat(activeColor(s.ns())).isEqualTo("blue");
@@ -250,8 +258,7 @@ class HealthGateLifecycleTest {
     Flapping flapping = new Flapping();
     sim().serve(s.ns(), color("backend", "green"), flapping);
     await().atMost(WAIT).until(() -> flapping.failures.get() >= 6);
-    nudge(s.ns());
-    Thread.sleep(500);
+    nudgeAndAwaitReconcile(s.ns());
     assertThat(activeColor(s.ns())).isEqualTo("green");
     AppReleaseStatus st = status(s.ns());
     assertThat(st.phase).isEqualTo("Healthy");
@@ -275,8 +282,7 @@ class HealthGateLifecycleTest {
           assertThat(r.service).isEqualTo("backend");
           assertThat(r.gate).isEqualTo("Closed");
         }));
-    nudge(s.ns());
-    Thread.sleep(500);
+    nudgeAndAwaitReconcile(s.ns());
     assertThat(activeColor(s.ns())).isEqualTo("green");
     assertThat(status(s.ns()).phase).isEqualTo("Healthy");
   }
@@ -286,7 +292,7 @@ class HealthGateLifecycleTest {
     Setup s = setup("hp-missing", null);
     client.resource(backend(s.ns(), "1.0.0", "no-such-policy")).create();
     eventually(() -> assertThat(status(s.ns()).message).contains("HealthPolicy no-such-policy").contains("does not exist"));
-    Thread.sleep(1000);
+    nudgeAndAwaitReconcile(s.ns());
     assertThat(activeColor(s.ns())).isNull();
     // once it exists, the release goes live
     HealthPolicy p = policy(s.ns(), spec -> {});
@@ -332,8 +338,9 @@ class HealthGateLifecycleTest {
 
   /**
    * Idle means no writes: a live release whose policy keeps passing is probed every second and both reconcilers run
-   * again and again (the policy's every 10 s), yet neither the HealthPolicy's status nor the AppRelease's may be
-   * written while nothing changed. Observed for 25 s, longer than two periodic refreshes of the policy's results.
+   * (the policy's every 10 s; the release's recheck is every 30 s, so it is nudged once in the window), yet neither
+   * the HealthPolicy's status nor the AppRelease's may be written while nothing changed. Observed for 25 s, longer
+   * than two periodic refreshes of the policy's results; that both reconcilers did run in it is asserted.
    */
   @Test
   void aSettledReleaseAndItsPolicyMakeNoStatusWrites() {
@@ -345,12 +352,21 @@ class HealthGateLifecycleTest {
     var server = EmbeddedClusterResource.cluster().server();
     await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> true);
     ApiWrites.drain(server);
+    Reconciles.Mark windowStart = reconciles.mark();
+    // the release's own recheck is every 30 s, longer than the window: a nudge makes sure it is reconciled in it
+    // (the nudge's PUT of the AppRelease itself is not counted below)
+    AppRelease nudged = nudge(s.ns());
     List<String> writes = new CopyOnWriteArrayList<>();
     String base = "/apis/turnout.dev/v1alpha1/namespaces/" + s.ns() + "/";
     await().pollInterval(Duration.ofSeconds(1)).during(Duration.ofSeconds(25)).atMost(Duration.ofSeconds(40)).untilAsserted(() -> {
-      writes.addAll(ApiWrites.drainWrites(server, p -> p.startsWith(base + "healthpolicies/") || p.startsWith(base + "appreleases/")));
+      writes.addAll(ApiWrites.drainWrites(server, p -> p.startsWith(base + "healthpolicies/") || p.startsWith(base + "appreleases/"))
+          .stream().filter(w -> !w.equals("PUT " + base + "appreleases/backend")).toList());
       assertThat(writes).as("writes to the policy and the release while nothing changed").isEmpty();
     });
+    // not vacuous: both reconcilers did run in the window (the policy's periodic refresh, the release's recheck)
+    assertThat(reconciles.reconciledAfter("HealthPolicy", s.ns(), POLICY, windowStart)).as("policy reconciled in the window").isTrue();
+    assertThat(reconciles.reconciledAfter("AppRelease", s.ns(), "backend", windowStart)).as("release reconciled in the window").isTrue();
+    reconciles.awaitReconciled(nudged); // already true: the window was long enough
     assertThat(activeColor(s.ns())).isEqualTo("blue");
   }
 

@@ -30,6 +30,7 @@ class WatchedNamespacesTest {
   }
 
   @Inject KubernetesClient client;
+  @Inject dev.turnout.testing.Reconciles reconciles;
 
   @Test
   void reconcilesOnlyInWatchedNamespaces() {
@@ -42,6 +43,7 @@ class WatchedNamespacesTest {
     await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() ->
         assertThat(client.resources(AppRelease.class).inNamespace("team-a").withName("backend").get().getStatus().activeColor).isEqualTo("blue"));
     // by now team-b would have been handled too if it were watched
+    assertThat(reconciles.started("AppRelease", "team-b", "backend")).as("reconciles of team-b/backend").isZero();
     assertThat(client.resources(AppRelease.class).inNamespace("team-b").withName("backend").get().getStatus()).isNull();
     assertThat(client.apps().deployments().inNamespace("team-b").list().getItems()).isEmpty();
   }

@@ -31,6 +31,15 @@ import java.util.regex.Pattern;
  *       and resource lists with verbs and short names (so {@code kubectl get ar} resolves).
  *   <li>Server-side printing: kubectl asks for a meta.k8s.io Table to show a CRD's additionalPrinterColumns;
  *       lists and objects of the CRDs' kinds are converted to one.
+ *   <li>Errors as the real API server words them: the CRUD mock (7.4.0) does answer 409 to a PUT whose
+ *       metadata.resourceVersion is stale, and 409 to a POST of an existing name, but every error Status it writes
+ *       says reason "Invalid". Clients and controllers tell a conflict from a validation error by the reason
+ *       (fabric8's {@code KubernetesClientException#getStatus()}, client-go's {@code IsConflict}), so the reason is
+ *       set from the code: 409 Conflict (AlreadyExists for a create), 404 NotFound, 400 BadRequest, 422 Invalid.
+ *   <li>A merge patch that names a stale metadata.resourceVersion, and a PUT of the status subresource with a stale
+ *       one, are conflicts on the real server (409); the mock applies them. Checked here against the stored object. A JSON patch
+ *       whose {@code test} op fails is answered 422, as by the real server (the mock fails without a Status).
+ *   <li>Name and label rules of the real API server, which the mock does not check: see {@link NameRules}.
  * </ul>
  * EmbeddedCluster puts it in front of the mock's CRUD dispatcher, so tests, `make run` and kubectl see the same API.
  */
@@ -76,6 +85,14 @@ final class ApiExtras extends Dispatcher implements CustomResourceAware {
 
   @Override
   public MockResponse dispatch(RecordedRequest request) {
+    MockResponse refused = NameRules.check(request);
+    if (refused == null) {
+      refused = stalePatch(request);
+    }
+    return refused != null ? refused : withRealReason(request, dispatchToMock(request));
+  }
+
+  private MockResponse dispatchToMock(RecordedRequest request) {
     try {
       String path = request.getPath() == null ? "" : request.getPath();
       String bare = path.contains("?") ? path.substring(0, path.indexOf('?')) : path;
@@ -122,6 +139,114 @@ final class ApiExtras extends Dispatcher implements CustomResourceAware {
       // fall through to the mock
     }
     return original.dispatch(request);
+  }
+
+  // ---- errors as the real API server words them ----------------------------------------------------------
+
+  /** The CRUD mock writes reason "Invalid" into every error Status: the reason is set from the code instead. */
+  private static MockResponse withRealReason(RecordedRequest request, MockResponse response) {
+    int code = response.code();
+    if (code < 400 || response.getBody() == null) {
+      return response;
+    }
+    try {
+      JsonNode body = JSON.readTree(response.getBody().getBytes());
+      if (!(body instanceof ObjectNode status) || !"Status".equals(body.path("kind").asText())) {
+        return response;
+      }
+      String reason = switch (code) {
+        case 409 -> "POST".equals(request.getMethod()) ? "AlreadyExists" : "Conflict";
+        case 404 -> "NotFound";
+        case 400 -> "BadRequest";
+        case 422 -> "Invalid";
+        default -> status.path("reason").asText("");
+      };
+      status.put("reason", reason).put("status", "Failure").put("code", code);
+      status.put("apiVersion", "v1");
+      return json(code, JSON.writeValueAsString(status));
+    } catch (Exception e) {
+      return response;
+    }
+  }
+
+  /**
+   * A merge patch (or strategic merge patch) carrying metadata.resourceVersion is an update with that precondition:
+   * the real server answers 409 when it is not the stored one. The mock applies it regardless.
+   */
+  private MockResponse stalePatch(RecordedRequest request) {
+    if (request.getBody() == null) {
+      return null;
+    }
+    String type = request.getHeader("Content-Type");
+    boolean jsonPatch = "PATCH".equals(request.getMethod()) && type != null && type.startsWith("application/json-patch+json");
+    boolean mergePatch = "PATCH".equals(request.getMethod()) && type != null
+        && (type.startsWith("application/merge-patch+json") || type.startsWith("application/strategic-merge-patch+json"));
+    // a PUT of the object is checked by the mock itself, a PUT of its status subresource is not
+    boolean statusPut = "PUT".equals(request.getMethod()) && request.getPath() != null && request.getPath().split("\\?")[0].endsWith("/status");
+    if (!mergePatch && !statusPut && !jsonPatch) {
+      return null;
+    }
+    try {
+      JsonNode patch = JSON.readTree(request.getBody().getBytes());
+      String wanted = jsonPatch ? "" : patch.path("metadata").path("resourceVersion").asText("");
+      List<JsonNode> tests = new ArrayList<>();
+      if (jsonPatch && patch.isArray()) {
+        patch.forEach(op -> {
+          if ("test".equals(op.path("op").asText())) {
+            tests.add(op);
+          }
+        });
+      }
+      if (wanted.isEmpty() && tests.isEmpty()) {
+        return null;
+      }
+      String path = request.getPath();
+      String bare = path.contains("?") ? path.substring(0, path.indexOf('?')) : path;
+      String objectPath = bare.endsWith("/status") ? bare.substring(0, bare.length() - "/status".length()) : bare;
+      MockResponse stored = original.dispatch(new RecordedRequest(request.getHttpVersion(),
+          io.fabric8.mockwebserver.dsl.HttpMethod.GET, objectPath, request.getHeaders(), new io.fabric8.mockwebserver.http.Buffer()));
+      if (stored.code() != 200 || stored.getBody() == null) {
+        return null; // the mock answers (404) itself
+      }
+      JsonNode current = JSON.readTree(stored.getBody().getBytes());
+      for (JsonNode t : tests) {
+        // the real API server answers 422 when a JSON patch op fails (apiserver handlers/patch.go); the mock errors out
+        JsonNode at = current.at(t.path("path").asText());
+        if (at.isMissingNode() || !at.equals(t.path("value"))) {
+          ObjectNode status = JSON.createObjectNode().put("kind", "Status").put("apiVersion", "v1");
+          status.putObject("metadata");
+          status.put("status", "Failure").put("message", "testing value " + t.path("path").asText() + " failed: test failed")
+              .put("reason", "Invalid").put("code", 422);
+          return json(422, JSON.writeValueAsString(status));
+        }
+      }
+      if (wanted.isEmpty()) {
+        return null;
+      }
+      String actual = current.path("metadata").path("resourceVersion").asText("");
+      if (wanted.equals(actual)) {
+        return null;
+      }
+      return conflict(current.path("kind").asText(), current.path("metadata").path("name").asText());
+    } catch (Exception e) {
+      return null;
+    }
+  }
+
+  static MockResponse conflict(String kind, String name) {
+    ObjectNode status = JSON.createObjectNode().put("kind", "Status").put("apiVersion", "v1");
+    status.putObject("metadata");
+    status.put("status", "Failure")
+        .put("message", "Operation cannot be fulfilled on " + kind + " \"" + name
+            + "\": the object has been modified; please apply your changes to the latest version and try again")
+        .put("reason", "Conflict");
+    status.putObject("details").put("name", name).put("kind", kind);
+    status.put("code", 409);
+    try {
+      return json(409, JSON.writeValueAsString(status));
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   @Override

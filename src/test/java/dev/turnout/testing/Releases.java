@@ -45,20 +45,28 @@ public final class Releases {
     return ar;
   }
 
-  /** A user's change to an AppRelease: read, modify, write; retried on conflict as kubectl edit would be. */
-  public static void update(KubernetesClient client, String ns, String name, java.util.function.Consumer<AppRelease> change) {
+  /**
+   * A user's change to an AppRelease: read, modify, write; retried on conflict as kubectl edit would be. Returns the
+   * object as written (its resourceVersion is what {@link Reconciles#awaitReconciled} waits for).
+   */
+  public static AppRelease update(KubernetesClient client, String ns, String name, java.util.function.Consumer<AppRelease> change) {
+    java.util.concurrent.atomic.AtomicReference<AppRelease> written = new java.util.concurrent.atomic.AtomicReference<>();
     org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
         .ignoreExceptionsInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class).until(() -> {
           AppRelease ar = client.resources(AppRelease.class).inNamespace(ns).withName(name).get();
           change.accept(ar);
-          client.resource(ar).update();
+          written.set(client.resource(ar).update());
           return true;
         });
+    return written.get();
   }
 
-  /** Any change of metadata makes the operator reconcile (it is not generation-aware). */
-  public static void nudge(KubernetesClient client, String ns, String name) {
-    update(client, ns, name, ar -> ar.getMetadata().getAnnotations().put("test/nudge", java.util.UUID.randomUUID().toString()));
+  /**
+   * Any change of metadata makes the operator reconcile (it is not generation-aware). Returns the nudged object: wait
+   * with {@link Reconciles#awaitReconciled} until the operator has reconciled it before asserting that something stayed.
+   */
+  public static AppRelease nudge(KubernetesClient client, String ns, String name) {
+    return update(client, ns, name, ar -> ar.getMetadata().getAnnotations().put("test/nudge", java.util.UUID.randomUUID().toString()));
   }
 
   public static Map<String, String> color(String release, String color) {
