@@ -62,41 +62,7 @@ class HealthGateLifecycleTest {
   // ---- helpers -------------------------------------------------------------------------------------------
 
   static HealthPolicy policy(String ns, Consumer<HealthPolicySpec> change) {
-    CheckSpec api = new CheckSpec();
-    api.name = "api";
-    api.timeoutSeconds = 3;
-    api.http = new CheckSpec.HttpCheck();
-    api.http.path = FastApiBackend.HEALTH_PATH;
-    api.http.port = new IntOrString("http");
-    CheckSpec.Header origin = new CheckSpec.Header();
-    origin.name = "Origin";
-    origin.value = ORIGIN;
-    api.http.headers = List.of(origin);
-    api.http.expectStatus = List.of(200);
-    CheckSpec.Header cors = new CheckSpec.Header();
-    cors.name = "Access-Control-Allow-Origin";
-    cors.value = ORIGIN;
-    api.http.expectHeaders = List.of(cors);
-    CheckSpec.JsonAssertion db = new CheckSpec.JsonAssertion();
-    db.path = "$.database";
-    db.equals = "healthy";
-    api.http.expectJson = List.of(db);
-    HealthPolicySpec spec = new HealthPolicySpec();
-    spec.checks = new ArrayList<>(List.of(api));
-    spec.intervalSeconds = 1;
-    spec.successThreshold = 2;
-    spec.failureThreshold = 2;
-    spec.prePromotion = new HealthPolicySpec.PrePromotionSpec();
-    spec.prePromotion.enabled = true;
-    spec.postPromotion = new HealthPolicySpec.PostPromotionSpec();
-    spec.postPromotion.windowSeconds = 300;
-    spec.postPromotion.revertOnFailure = true;
-    change.accept(spec);
-    HealthPolicy p = new HealthPolicy();
-    p.getMetadata().setName(POLICY);
-    p.getMetadata().setNamespace(ns);
-    p.setSpec(spec);
-    return p;
+    return dev.turnout.testing.HealthPolicies.backendHealth(ns, ORIGIN, change);
   }
 
   /** A namespace with blue and green served by their own backends, and the policy. */

@@ -7,16 +7,12 @@ import dev.turnout.apprelease.AppRelease;
 import dev.turnout.apprelease.AppReleaseStatus;
 import dev.turnout.common.Labels;
 import dev.turnout.common.LocalObjectRef;
-import dev.turnout.healthpolicy.CheckSpec;
-import dev.turnout.healthpolicy.HealthPolicy;
-import dev.turnout.healthpolicy.HealthPolicySpec;
 import dev.turnout.sim.FastApiBackend;
+import dev.turnout.testing.HealthPolicies;
 import dev.turnout.testing.Releases;
-import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
-import java.util.List;
 import org.awaitility.core.ThrowingRunnable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -49,40 +45,6 @@ class HealthPolicyRealIT {
     await().atMost(WAIT).pollInterval(Duration.ofMillis(250)).ignoreExceptions().untilAsserted(assertion);
   }
 
-  /** The sample backend's deep check: 200, the CORS header for the frontend's origin, and "database": "healthy". */
-  static HealthPolicy policy(String ns) {
-    CheckSpec api = new CheckSpec();
-    api.name = "api";
-    api.timeoutSeconds = 3;
-    api.http = new CheckSpec.HttpCheck();
-    api.http.path = FastApiBackend.HEALTH_PATH;
-    api.http.port = new IntOrString("http");
-    CheckSpec.Header origin = new CheckSpec.Header();
-    origin.name = "Origin";
-    origin.value = ORIGIN;
-    api.http.headers = List.of(origin);
-    api.http.expectStatus = List.of(200);
-    CheckSpec.JsonAssertion db = new CheckSpec.JsonAssertion();
-    db.path = "$.database";
-    db.equals = "healthy";
-    api.http.expectJson = List.of(db);
-    HealthPolicySpec spec = new HealthPolicySpec();
-    spec.checks = List.of(api);
-    spec.intervalSeconds = 1;
-    spec.successThreshold = 2;
-    spec.failureThreshold = 2;
-    spec.prePromotion = new HealthPolicySpec.PrePromotionSpec();
-    spec.prePromotion.enabled = true;
-    spec.postPromotion = new HealthPolicySpec.PostPromotionSpec();
-    spec.postPromotion.windowSeconds = 600;
-    spec.postPromotion.revertOnFailure = true;
-    HealthPolicy p = new HealthPolicy();
-    p.getMetadata().setName("backend-health");
-    p.getMetadata().setNamespace(ns);
-    p.setSpec(spec);
-    return p;
-  }
-
   @AfterEach
   void noRequestRefused() {
     assertThat(NS.tier().forbidden()).as("requests the chart's RBAC refused the operator").isEmpty();
@@ -95,7 +57,7 @@ class HealthPolicyRealIT {
     FastApiBackend green = new FastApiBackend(ORIGIN);
     NS.tier().simulator().serve(ns, Releases.color("backend", "blue"), blue);
     NS.tier().simulator().serve(ns, Releases.color("backend", "green"), green);
-    client().resource(policy(ns)).create();
+    client().resource(HealthPolicies.backendHealth(ns, ORIGIN, spec -> spec.postPromotion.windowSeconds = 600)).create();
     AppRelease ar = Releases.backend(ns, "1.0.0", 2);
     ar.getSpec().healthPolicyRef = new LocalObjectRef("backend-health");
     client().resource(ar).create();

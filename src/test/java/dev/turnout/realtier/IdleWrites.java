@@ -5,7 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * "Idle means zero writes", measured where it counts: the API server's audit log. Once a scenario has settled (the
@@ -21,21 +23,23 @@ public final class IdleWrites {
 
   private IdleWrites() {}
 
-  public static void assertNone(RealTier tier, String namespace) throws InterruptedException {
-    await("no operator write in " + namespace + " for " + SETTLED).atMost(Duration.ofSeconds(60))
+  /** For a scenario in these namespaces (a restore into staging spans two). */
+  public static void assertNone(RealTier tier, String... namespaces) throws InterruptedException {
+    Set<String> scope = new HashSet<>(List.of(namespaces));
+    scope.add(ChartIdentity.NAMESPACE);
+    await("no operator write in " + scope + " for " + SETTLED).atMost(Duration.ofSeconds(60))
         .pollInterval(Duration.ofMillis(500))
-        .until(() -> writes(tier, namespace, Instant.now().minus(SETTLED)).isEmpty());
+        .until(() -> writes(tier, scope, Instant.now().minus(SETTLED)).isEmpty());
     Instant from = Instant.now();
     Thread.sleep(WINDOW.toMillis());
     // the audit backend is blocking: a request's entry is on disk before its response is sent
-    assertThat(writes(tier, namespace, from)).as("operator writes while nothing changed, %s from %s", WINDOW, from)
+    assertThat(writes(tier, scope, from)).as("operator writes while nothing changed, %s from %s", WINDOW, from)
         .isEmpty();
   }
 
-  static List<AuditLog.Entry> writes(RealTier tier, String namespace, Instant since) {
+  static List<AuditLog.Entry> writes(RealTier tier, Set<String> namespaces, Instant since) {
     return tier.audit().operatorWritesSince(since).stream()
-        .filter(e -> e.namespace() == null || e.namespace().equals(namespace)
-            || e.namespace().equals(ChartIdentity.NAMESPACE))
+        .filter(e -> e.namespace() == null || namespaces.contains(e.namespace()))
         .toList();
   }
 }
