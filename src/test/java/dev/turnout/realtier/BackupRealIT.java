@@ -174,7 +174,7 @@ class BackupRealIT {
     try (S3Client s3 = s3server.settings(bucket, "prod/").newClient()) {
       assertThat(s3.getObjectAsBytes(r -> r.bucket(bucket).key(object)).asByteArray()).isEqualTo(archive);
     }
-    IdleWrites.assertNone(NS.tier());
+    IdleWrites.assertNone(NS.tier(), NS.name());
   }
 
   @Test
@@ -207,7 +207,7 @@ class BackupRealIT {
       });
     });
     assertThat(status("empty").lastSuccessfulBackup.object).as("not advanced").isEqualTo(real);
-    IdleWrites.assertNone(NS.tier());
+    IdleWrites.assertNone(NS.tier(), NS.name());
     assertThat(events(NS.name(), "empty").stream().filter(e -> "ManifestMissing".equals(e.getReason())))
         .singleElement().satisfies(e -> assertThat(e.getCount()).isIn(null, 1));
   }
@@ -239,7 +239,7 @@ class BackupRealIT {
           .list().getItems()).allSatisfy(j -> assertThat(BackupFixtures.complete(j)).isTrue());
       assertThat(status("minutely").nextScheduleTime).isNull();
     });
-    IdleWrites.assertNone(NS.tier());
+    IdleWrites.assertNone(NS.tier(), NS.name());
   }
 
   /**
@@ -274,7 +274,7 @@ class BackupRealIT {
     eventually(WAIT, () -> assertThat(current(longest.getMetadata().getName(), "Ready").getStatus()).isEqualTo("True"));
     assertThat(client().batch().v1().cronjobs().inNamespace(ns).withName(longest.getMetadata().getName() + "-backup").get())
         .isNotNull();
-    IdleWrites.assertNone(NS.tier());
+    IdleWrites.assertNone(NS.tier(), NS.name());
   }
 
   @Test
@@ -303,6 +303,6 @@ class BackupRealIT {
     assertThat(BackupFixtures.complete(job)).isTrue();
     assertThat(Files.readAllBytes(target.dir.resolve("mongorestore.stdin"))).as("what mongorestore read").isEqualTo(archive);
     assertThat(target.read("mongorestore.args")).contains("--drop").contains("auto_author_staging.*").doesNotContain("Staging-Pa55");
-    IdleWrites.assertNone(NS.tier());
+    IdleWrites.assertNone(NS.tier(), NS.name());
   }
 }
