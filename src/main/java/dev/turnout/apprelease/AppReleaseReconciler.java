@@ -8,6 +8,7 @@ import dev.turnout.apprelease.AppReleaseConditions.Phase;
 
 import dev.turnout.common.EventRecorder;
 import dev.turnout.common.Labels;
+import dev.turnout.common.NamespaceTerminating;
 import dev.turnout.common.OwnedInformers;
 import dev.turnout.common.OwnedObjects;
 import dev.turnout.common.StatusPatcher;
@@ -115,6 +116,10 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
     try {
       requeue = run.reconcile();
     } catch (RuntimeException e) {
+      if (NamespaceTerminating.is(e)) {
+        LOG.debugf("%s/%s: namespace is being deleted, nothing more to do", run.ns, release.getMetadata().getName());
+        return UpdateControl.noUpdate();
+      }
       status.message = "reconcile error: " + e.getMessage();
       AppReleaseConditions.aggregate(release, status, now, run.gateConditions, run.liveShortfall());
       if (StatusPatcher.patchIfChanged(client, release, before, status, writes)) {

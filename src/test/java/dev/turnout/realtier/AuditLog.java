@@ -29,7 +29,7 @@ public final class AuditLog {
 
   /** One request: who, what, on which object, and the HTTP answer. */
   public record Entry(Instant at, String user, String verb, String apiGroup, String resource, String subresource,
-      String namespace, String name, int code) {
+      String namespace, String name, int code, String decision) {
     public boolean isWrite() {
       return WRITE_VERBS.contains(verb);
     }
@@ -60,9 +60,12 @@ public final class AuditLog {
         .toList();
   }
 
-  /** The operator's requests the API server refused with 403 (RBAC). */
+  /**
+   * The operator's requests RBAC refused: 403 with the authorizer's decision "forbid". Other 403s (admission, such as
+   * a create in a namespace being deleted) carry decision "allow" and are not RBAC's doing.
+   */
   public List<Entry> operatorForbidden() {
-    return operatorRequests().stream().filter(e -> e.code() == 403).toList();
+    return operatorRequests().stream().filter(e -> e.code() == 403 && "forbid".equals(e.decision())).toList();
   }
 
   private Stream<Entry> entries() {
@@ -83,7 +86,8 @@ public final class AuditLog {
       return new Entry(Instant.parse(n.path("requestReceivedTimestamp").asText()),
           n.path("user").path("username").asText(), n.path("verb").asText(),
           text(ref, "apiGroup"), text(ref, "resource"), text(ref, "subresource"), text(ref, "namespace"),
-          text(ref, "name"), n.path("responseStatus").path("code").asInt());
+          text(ref, "name"), n.path("responseStatus").path("code").asInt(),
+          text(n.path("annotations"), "authorization.k8s.io/decision"));
     } catch (IOException e) {
       throw new UncheckedIOException("unreadable audit line: " + line, e);
     }

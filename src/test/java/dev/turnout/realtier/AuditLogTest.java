@@ -14,11 +14,17 @@ class AuditLogTest {
   static final String USER = "system:serviceaccount:turnout-system:turnout";
 
   static String line(String at, String verb, String resource, String subresource, String ns, int code) {
+    return line(at, verb, resource, subresource, ns, code, code == 403 ? "forbid" : "allow");
+  }
+
+  static String line(String at, String verb, String resource, String subresource, String ns, int code, String decision) {
     return ("{\"kind\":\"Event\",\"apiVersion\":\"audit.k8s.io/v1\",\"level\":\"Metadata\",\"stage\":\"ResponseComplete\","
         + "\"verb\":\"%s\",\"user\":{\"username\":\"%s\",\"groups\":[\"system:serviceaccounts\"]},"
         + "\"objectRef\":{\"resource\":\"%s\",\"namespace\":\"%s\",\"name\":\"x\",\"apiGroup\":\"turnout.dev\"%s},"
-        + "\"responseStatus\":{\"metadata\":{},\"code\":%d},\"requestReceivedTimestamp\":\"%s\"}")
-        .formatted(verb, USER, resource, ns, subresource == null ? "" : ",\"subresource\":\"" + subresource + "\"", code, at);
+        + "\"responseStatus\":{\"metadata\":{},\"code\":%d},\"requestReceivedTimestamp\":\"%s\","
+        + "\"annotations\":{\"authorization.k8s.io/decision\":\"%s\"}}")
+        .formatted(verb, USER, resource, ns, subresource == null ? "" : ",\"subresource\":\"" + subresource + "\"", code, at,
+            decision);
   }
 
   @Test
@@ -31,6 +37,8 @@ class AuditLogTest {
         line("2026-12-02T08:30:23.000000Z", "create", "events", null, "a", 201),
         line("2026-12-02T08:30:24.000000Z", "watch", "appreleases", null, "a", 200),
         line("2026-12-02T08:30:25.000000Z", "patch", "leases", null, "turnout-system", 403),
+        // allowed by RBAC, refused by admission: a create in a namespace being deleted
+        line("2026-12-02T08:30:19.000000Z", "create", "services", null, "gone", 403, "allow"),
         "{\"verb\":\"patch\",\"user\":{\"username\":\"system:kube-controller-manager\"},\"objectRef\":{\"resource\":\"pods\"},"
             + "\"responseStatus\":{\"code\":200},\"requestReceivedTimestamp\":\"2026-12-02T08:30:26Z\"}"));
     AuditLog log = new AuditLog(file, USER);
@@ -42,7 +50,7 @@ class AuditLogTest {
         });
     assertThat(log.operatorForbidden()).singleElement()
         .satisfies(e -> assertThat(e.toString()).contains("patch turnout.dev/leases turnout-system/x -> 403"));
-    assertThat(log.operatorRequests()).hasSize(6);
+    assertThat(log.operatorRequests()).hasSize(7);
   }
 
   @Test

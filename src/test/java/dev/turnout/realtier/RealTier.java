@@ -90,18 +90,30 @@ public final class RealTier {
     }
   }
 
-  /** Starts the packaged operator with the chart's identity; waits until it is ready and holds the Lease. */
+  /**
+   * Starts the packaged operator with the chart's identity and waits until it is ready. An instance that exits before
+   * it is ready is started again, at most twice, as the chart's Deployment would restart its container: under load
+   * the operator has been seen to exit at start when an informer's first list was cut off ("Couldn't start informer
+   * ... Connection was closed": JOSDK stops on an informer error during start-up). Each restart is logged.
+   */
   public synchronized OperatorProcess startOperator() throws IOException, InterruptedException {
-    operatorStarts++;
-    Path log = WORK.resolve("operator-" + operatorStarts + ".log");
-    Files.deleteIfExists(log);
-    operator = OperatorProcess.start(JAR, identity.kubeconfig(), log, Map.of(
-        "TURNOUT_LOG_LEVEL", "DEBUG"));
-    if (!operator.awaitReady(Duration.ofSeconds(90))) {
-      throw new IllegalStateException("the operator did not become ready; its log:\n" + ControlPlane.tail(log));
+    for (int attempt = 1; ; attempt++) {
+      operatorStarts++;
+      Path log = WORK.resolve("operator-" + operatorStarts + ".log");
+      Files.deleteIfExists(log);
+      operator = OperatorProcess.start(JAR, identity.kubeconfig(), log, Map.of("TURNOUT_LOG_LEVEL", "DEBUG"));
+      if (operator.awaitReady(Duration.ofSeconds(90))) {
+        LOG.info("operator #{} ready (pid {})", operatorStarts, operator.pid());
+        return operator;
+      }
+      boolean exited = !operator.isAlive();
+      operator.close();
+      if (!exited || attempt == 3) {
+        throw new IllegalStateException("the operator did not become ready; its log:\n" + ControlPlane.tail(log));
+      }
+      LOG.warn("operator #{} exited before it was ready; started again as its Deployment would. Its log:\n{}",
+          operatorStarts, ControlPlane.tail(log));
     }
-    LOG.info("operator #{} ready (pid {})", operatorStarts, operator.pid());
-    return operator;
   }
 
   /** kill -9 the operator, wherever it is. */

@@ -1,0 +1,29 @@
+package dev.turnout.common;
+
+import io.fabric8.kubernetes.client.KubernetesClientException;
+
+/**
+ * The API server's refusal to create anything in a namespace being deleted: 403 with the cause type
+ * NamespaceTerminating ("unable to create new content in namespace x because it is being terminated"). While a
+ * namespace is torn down its objects go in no particular order, so a reconciler may still see its resource after its
+ * owned objects are gone and try to create them again; that is no error to retry or report: the resource is next.
+ */
+public final class NamespaceTerminating {
+  static final String CAUSE = "NamespaceTerminating";
+
+  private NamespaceTerminating() {}
+
+  public static boolean is(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof KubernetesClientException k && k.getCode() == 403 && k.getStatus() != null
+          && k.getStatus().getDetails() != null && k.getStatus().getDetails().getCauses() != null
+          && k.getStatus().getDetails().getCauses().stream().anyMatch(c -> CAUSE.equals(c.getReason()))) {
+        return true;
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return false;
+  }
+}
