@@ -25,7 +25,7 @@ class InvalidResourcesTest {
     validator = CrdValidator.forCommittedCrds();
   }
 
-  static Stream<Arguments> invalidResources() {
+  static Stream<Arguments> invalidResources() { // also CrdAdmissionRealIT: the real API server must agree
     return Stream.of(
         // AppRelease
         bad("AppRelease without spec.version", APP_RELEASE, e -> e.remove("spec.version"), "spec.version: Required value"),
@@ -139,7 +139,7 @@ class InvalidResourcesTest {
   }
 
   /** The error starts or ends with the expected text, and a number in it is not the start of a longer one. */
-  private static boolean mentions(String error, String expected) {
+  static boolean mentions(String error, String expected) {
     if (error.endsWith(expected)) {
       return true;
     }
