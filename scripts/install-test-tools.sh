@@ -19,7 +19,7 @@ missing=""
 has prometheus || missing="$missing prometheus"
 has unshare || missing="$missing util-linux"
 has ip || missing="$missing iproute2"
-has go || [ -x /usr/local/go/bin/go ] || missing="$missing golang-go"
+has go || missing="$missing golang-go"
 
 if [ -z "$missing" ]; then
   echo "install-test-tools: nothing to install"
@@ -35,8 +35,10 @@ fi
 
 # The control plane module needs Go >= 1.24 (its go.mod): the project's machines come with it; where only an
 # older Debian golang-go is found, scripts/build-control-plane.sh fails and says so.
-if ! unshare -rn true 2>/dev/null; then
-  echo "install-test-tools: 'unshare -rn' is not permitted here; the real tier needs an unprivileged user and" \
-       "network namespace (sysctl kernel.unprivileged_userns_clone=1) or root" >&2
+# the same namespace scripts/netns/bin/java makes: a network namespace as root, a user and network namespace otherwise
+if [ "$(id -u)" -eq 0 ]; then ns_flags="-n"; else ns_flags="-rn"; fi
+if ! unshare $ns_flags true 2>/dev/null; then
+  echo "install-test-tools: 'unshare $ns_flags' is not permitted here; the real tier needs a network namespace" \
+       "(root with CAP_SYS_ADMIN, or unprivileged user namespaces: sysctl kernel.unprivileged_userns_clone=1)" >&2
   exit 1
 fi

@@ -8,6 +8,7 @@ import dev.turnout.common.Conditions;
 import dev.turnout.common.EventRecorder;
 import dev.turnout.common.Labels;
 import dev.turnout.common.OwnedInformers;
+import dev.turnout.common.NamespaceTerminating;
 import dev.turnout.common.OwnedObjects;
 import dev.turnout.common.SecretChecks;
 import dev.turnout.common.StatusPatcher;
@@ -88,6 +89,17 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
 
   @Override
   public UpdateControl<DatabaseBackup> reconcile(DatabaseBackup backup, Context<DatabaseBackup> context) {
+    try {
+      return reconcileOwned(backup, context);
+    } catch (RuntimeException e) {
+      if (NamespaceTerminating.is(e)) {
+        return UpdateControl.noUpdate(); // its namespace is being deleted: so is it, nothing to retry or report
+      }
+      throw e;
+    }
+  }
+
+  private UpdateControl<DatabaseBackup> reconcileOwned(DatabaseBackup backup, Context<DatabaseBackup> context) {
     if (staleReads.isStale(backup)) {
       // our own status write has not reached the cache yet: a status built on this copy would revert it
       return UpdateControl.<DatabaseBackup>noUpdate().rescheduleAfter(Duration.ofMillis(200));
@@ -160,7 +172,11 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
         .filter(t -> status.lastScheduleTime == null || Times.parse(status.lastScheduleTime).isBefore(t))
         .ifPresent(t -> status.lastScheduleTime = Times.format(t));
     List<Job> finished = jobs.stream().filter(j -> JobStates.outcome(j).isPresent())
-        .sorted(Comparator.comparing(JobStates::finishedAt).reversed()).toList();
+        // newest first; Job times have one-second precision, so ties go by creation time, then name: the same Job
+        // must come first on every reconcile, or two Jobs finished in one second would be checked in turn for ever
+        .sorted(Comparator.comparing(JobStates::finishedAt)
+            .thenComparing(j -> Objects.requireNonNullElse(j.getMetadata().getCreationTimestamp(), ""))
+            .thenComparing(j -> j.getMetadata().getName()).reversed()).toList();
     Set<String> finishedUids = finished.stream().map(j -> j.getMetadata().getUid()).collect(Collectors.toSet());
     // a failed Job counts at once; one that exited 0 counts (as a success or not) when its manifest was looked up
     for (Job j : finished) {

@@ -12,6 +12,7 @@ import dev.turnout.common.Conditions;
 import dev.turnout.common.EventRecorder;
 import dev.turnout.common.Labels;
 import dev.turnout.common.OwnedInformers;
+import dev.turnout.common.NamespaceTerminating;
 import dev.turnout.common.OwnedObjects;
 import dev.turnout.common.SecretChecks;
 import dev.turnout.common.StatusPatcher;
@@ -82,6 +83,17 @@ public class DatabaseRestoreReconciler implements Reconciler<DatabaseRestore> {
 
   @Override
   public UpdateControl<DatabaseRestore> reconcile(DatabaseRestore restore, Context<DatabaseRestore> context) {
+    try {
+      return reconcileOwned(restore, context);
+    } catch (RuntimeException e) {
+      if (NamespaceTerminating.is(e)) {
+        return UpdateControl.noUpdate(); // its namespace is being deleted: so is it, nothing to retry or report
+      }
+      throw e;
+    }
+  }
+
+  private UpdateControl<DatabaseRestore> reconcileOwned(DatabaseRestore restore, Context<DatabaseRestore> context) {
     Instant now = clock.instant();
     DatabaseRestoreStatus before = restore.getStatus();
     DatabaseRestoreStatus status = before == null ? new DatabaseRestoreStatus() : Serialization.clone(before);

@@ -29,7 +29,7 @@ public final class AuditLog {
 
   /** One request: who, what, on which object, and the HTTP answer. */
   public record Entry(Instant at, String user, String verb, String apiGroup, String resource, String subresource,
-      String namespace, String name, int code, String decision) {
+      String namespace, String name, int code, String decision, String message) {
     public boolean isWrite() {
       return WRITE_VERBS.contains(verb);
     }
@@ -61,11 +61,15 @@ public final class AuditLog {
   }
 
   /**
-   * The operator's requests RBAC refused: 403 with the authorizer's decision "forbid". Other 403s (admission, such as
-   * a create in a namespace being deleted) carry decision "allow" and are not RBAC's doing.
+   * The operator's requests refused with 403: by RBAC (the authorizer's decision "forbid") or by admission (quota, owner
+   * reference permissions, webhooks). A create in a namespace being deleted is the one 403 that is nobody's fault:
+   * namespace teardown deletes in no particular order, so it is left out.
    */
   public List<Entry> operatorForbidden() {
-    return operatorRequests().stream().filter(e -> e.code() == 403 && "forbid".equals(e.decision())).toList();
+    return operatorRequests().stream()
+        .filter(e -> e.code() == 403)
+        .filter(e -> "forbid".equals(e.decision()) || e.message() == null || !e.message().contains("being terminated"))
+        .toList();
   }
 
   private Stream<Entry> entries() {
@@ -73,7 +77,9 @@ public final class AuditLog {
       return Stream.empty();
     }
     try {
-      return Files.readAllLines(file).stream().filter(l -> !l.isBlank()).map(AuditLog::parse);
+      List<String> lines = Files.readAllLines(file);
+      // the API server may be writing the last line right now: a line that does not end the file is complete
+      return lines.stream().filter(l -> !l.isBlank()).filter(l -> l.endsWith("}")).map(AuditLog::parse);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -87,7 +93,7 @@ public final class AuditLog {
           n.path("user").path("username").asText(), n.path("verb").asText(),
           text(ref, "apiGroup"), text(ref, "resource"), text(ref, "subresource"), text(ref, "namespace"),
           text(ref, "name"), n.path("responseStatus").path("code").asInt(),
-          text(n.path("annotations"), "authorization.k8s.io/decision"));
+          text(n.path("annotations"), "authorization.k8s.io/decision"), text(n.path("responseStatus"), "message"));
     } catch (IOException e) {
       throw new UncheckedIOException("unreadable audit line: " + line, e);
     }

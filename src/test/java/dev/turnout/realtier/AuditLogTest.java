@@ -37,8 +37,14 @@ class AuditLogTest {
         line("2026-12-02T08:30:23.000000Z", "create", "events", null, "a", 201),
         line("2026-12-02T08:30:24.000000Z", "watch", "appreleases", null, "a", 200),
         line("2026-12-02T08:30:25.000000Z", "patch", "leases", null, "turnout-system", 403),
-        // allowed by RBAC, refused by admission: a create in a namespace being deleted
-        line("2026-12-02T08:30:19.000000Z", "create", "services", null, "gone", 403, "allow"),
+        // allowed by RBAC, refused by admission: a create in a namespace being deleted (left out)...
+        line("2026-12-02T08:30:19.000000Z", "create", "services", null, "gone", 403, "allow")
+            .replace("\"code\":403", "\"code\":403,\"message\":\"services \\\"x\\\" is forbidden: unable to create new "
+                + "content in namespace gone because it is being terminated\""),
+        // ...and by a quota (counted)
+        line("2026-12-02T08:30:18.000000Z", "create", "jobs", null, "full", 403, "allow"),
+        // half written by the API server: ignored until complete
+        "{\"kind\":\"Event\",\"verb\":\"create\",\"user\":{\"username\":\"" + USER + "\"},\"objectRef\":{",
         "{\"verb\":\"patch\",\"user\":{\"username\":\"system:kube-controller-manager\"},\"objectRef\":{\"resource\":\"pods\"},"
             + "\"responseStatus\":{\"code\":200},\"requestReceivedTimestamp\":\"2026-12-02T08:30:26Z\"}"));
     AuditLog log = new AuditLog(file, USER);
@@ -48,9 +54,10 @@ class AuditLogTest {
           assertThat(e.fullResource()).isEqualTo("healthpolicies/status");
           assertThat(e.toString()).contains("patch turnout.dev/healthpolicies/status a/x -> 200");
         });
-    assertThat(log.operatorForbidden()).singleElement()
-        .satisfies(e -> assertThat(e.toString()).contains("patch turnout.dev/leases turnout-system/x -> 403"));
-    assertThat(log.operatorRequests()).hasSize(7);
+    assertThat(log.operatorForbidden()).extracting(AuditLog.Entry::toString).satisfiesExactly(
+        e -> assertThat(e).contains("patch turnout.dev/leases turnout-system/x -> 403"),
+        e -> assertThat(e).contains("create turnout.dev/jobs full/x -> 403"));
+    assertThat(log.operatorRequests()).hasSize(8);
   }
 
   @Test

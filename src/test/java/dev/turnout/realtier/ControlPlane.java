@@ -138,6 +138,11 @@ public final class ControlPlane implements AutoCloseable {
       return Optional.empty();
     }
     Path k8s = Path.of(dir, "k8s");
+    if (!Files.isDirectory(k8s)) {
+      LOG.warn("no control plane built under {}: kube-api-test downloads its binaries (needs internet), and"
+          + " kube-controller-manager must be on the PATH; scripts/build-control-plane.sh builds them", k8s);
+      return Optional.empty();
+    }
     try (var versions = Files.list(k8s)) {
       Optional<Path> newest = versions.filter(p -> p.getFileName().toString().endsWith("-linux-amd64"))
           .filter(p -> Files.isExecutable(p.resolve("kube-controller-manager")))

@@ -71,12 +71,16 @@ class HealthPolicyRealIT {
     // a new version whose database is down never gets traffic
     green.mode(FastApiBackend.Mode.DATABASE_DOWN);
     Releases.update(client(), ns, "backend", a -> a.getSpec().version = "1.1.0");
-    eventually(() -> assertThat(status().conditions).anySatisfy(c -> {
-      assertThat(c.getType()).isEqualTo("HealthChecksPassing");
-      assertThat(c.getStatus()).isEqualTo("False");
-      assertThat(c.getMessage()).contains("503");
-    }));
-    assertThat(activeColor()).isEqualTo("blue");
+    await().atMost(WAIT).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+        .failFast("traffic moved to the version whose database is down", () -> "green".equals(activeColor()))
+        .untilAsserted(() -> assertThat(status().conditions).anySatisfy(c -> {
+          assertThat(c.getType()).isEqualTo("HealthChecksPassing");
+          assertThat(c.getStatus()).isEqualTo("False");
+          assertThat(c.getMessage()).contains("503");
+        }));
+    // held for a few more probe rounds (interval 1 s), still no traffic
+    await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(10))
+        .until(() -> "blue".equals(activeColor()));
 
     // once healthy it is promoted; when it breaks after the switch, traffic goes back to blue
     green.mode(FastApiBackend.Mode.HEALTHY);

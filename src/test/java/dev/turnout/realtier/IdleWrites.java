@@ -11,14 +11,15 @@ import java.util.Set;
 
 /**
  * "Idle means zero writes", measured where it counts: the API server's audit log. Once a scenario has settled (the
- * operator made no write for {@link #SETTLED}, an audit marker rather than a guess), a window of {@link #WINDOW} must
+ * operator made no write for {@link #SETTLED}, an audit marker rather than a guess), a window of {@link #WINDOW} (longer than the 30 s recheck) must
  * show no write by the operator's identity (Leases and Events aside) in the scenario's namespace, the operator's own
- * namespace or cluster-wide. A writer on a period shorter than the window (the HealthPolicy status patched every 10 s)
+ * namespace or cluster-wide. A writer on a period shorter than the window (the HealthPolicy status patched every 10 s, an AppRelease recheck every 30 s)
  * cannot hide: it lets a short quiet period pass, then shows up in the window. Other test classes' namespaces, torn
  * down in the background by the real namespace controller, are not this scenario's business.
  */
 public final class IdleWrites {
-  public static final Duration WINDOW = Duration.ofSeconds(20);
+  /** Longer than the AppRelease's 30 s recheck, the shortest periodic reconcile, so a write on each recheck shows. */
+  public static final Duration WINDOW = Duration.ofSeconds(35);
   static final Duration SETTLED = Duration.ofSeconds(3);
 
   private IdleWrites() {}

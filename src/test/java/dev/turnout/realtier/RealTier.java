@@ -28,6 +28,7 @@ public final class RealTier {
   static final Path WORK = Path.of("target/real-tier");
   public static final String LEASE = "turnout-operator-lock";
   private static RealTier instance;
+  private static RuntimeException failedStart;
 
   private final ControlPlane plane;
   private final ChartIdentity identity;
@@ -45,11 +46,15 @@ public final class RealTier {
 
   /** Starts the tier on first use; later calls return the same one. */
   public static synchronized RealTier get() {
+    if (failedStart != null) {
+      throw failedStart;
+    }
     if (instance == null) {
       try {
         instance = start();
-      } catch (IOException | InterruptedException e) {
-        throw new IllegalStateException("the real tier did not start", e);
+      } catch (IOException | InterruptedException | RuntimeException e) {
+        failedStart = new IllegalStateException("the real tier did not start", e);
+        throw failedStart;
       }
       Runtime.getRuntime().addShutdownHook(new Thread(instance::close, "real-tier-stop"));
     }
@@ -64,13 +69,23 @@ public final class RealTier {
     ControlPlane plane = external != null && !external.isBlank()
         ? ControlPlane.external(Path.of(external), Path.of(System.getProperty("turnout.realtier.auditlog", "")))
         : ControlPlane.start(WORK, ChartIdentity.serviceAccountGroup());
-    applyCrds(plane.admin());
-    ChartIdentity identity = ChartIdentity.install(plane, WORK.resolve("operator.kubeconfig"));
-    ClusterSimulator simulator = ClusterSimulator.builder(plane.admin()).readyDelay(Duration.ofMillis(300))
-        .realControlPlaneNode("turnout-test-node").start();
-    RealTier tier = new RealTier(plane, identity, simulator);
-    tier.startOperator();
-    return tier;
+    ClusterSimulator simulator = null;
+    try {
+      applyCrds(plane.admin());
+      ChartIdentity identity = ChartIdentity.install(plane, WORK.resolve("operator.kubeconfig"));
+      simulator = ClusterSimulator.builder(plane.admin()).readyDelay(Duration.ofMillis(300))
+          .realControlPlaneNode("turnout-test-node").start();
+      RealTier tier = new RealTier(plane, identity, simulator);
+      tier.startOperator();
+      return tier;
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      // a tier that failed to start must not leave etcd, kube-apiserver and kube-controller-manager running
+      if (simulator != null) {
+        simulator.close();
+      }
+      plane.close();
+      throw e;
+    }
   }
 
   /** `kubectl apply -f crds/`: the committed CRDs, then wait until the API server serves them. */

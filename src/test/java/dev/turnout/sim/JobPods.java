@@ -63,7 +63,7 @@ final class JobPods implements AutoCloseable {
   /** Starts the pod's run once; later calls for the same pod do nothing. */
   void podSeen(Pod pod, OwnerReference owner, String podIp) {
     String uid = pod.getMetadata().getUid();
-    if (isTerminal(pod) || !started.add(uid)) {
+    if (isTerminal(pod) || started.contains(uid)) {
       return;
     }
     String namespace = pod.getMetadata().getNamespace();
@@ -71,7 +71,11 @@ final class JobPods implements AutoCloseable {
     if (job == null || !owner.getUid().equals(job.getMetadata().getUid())) {
       return;
     }
+    // an API error above or here leaves the pod unrecorded, so the loop's retry starts it again
     setStatus(namespace, pod.getMetadata().getName(), uid, running(pod, podIp));
+    if (!started.add(uid)) {
+      return;
+    }
     JobRules.Rule rule = rules.ruleFor(job);
     if (rule.hang()) {
       return;
