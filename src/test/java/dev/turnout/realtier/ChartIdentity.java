@@ -31,10 +31,20 @@ public final class ChartIdentity {
 
   private final String serviceAccount;
   private final Path kubeconfig;
+  private final java.util.Map<String, String> env;
 
-  private ChartIdentity(String serviceAccount, Path kubeconfig) {
+  private ChartIdentity(String serviceAccount, Path kubeconfig, java.util.Map<String, String> env) {
     this.serviceAccount = serviceAccount;
     this.kubeconfig = kubeconfig;
+    this.env = env;
+  }
+
+  /**
+   * The environment the chart's Deployment gives the operator container: plain values as rendered, and the
+   * downward-API fields it uses resolved as the kubelet would for a pod in the release namespace.
+   */
+  public java.util.Map<String, String> env() {
+    return env;
   }
 
   /** The user name the API server gives the operator (what its audit entries carry). */
@@ -56,9 +66,23 @@ public final class ChartIdentity {
     admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build())
         .serverSideApply();
     String serviceAccount = null;
+    java.util.Map<String, String> env = new java.util.LinkedHashMap<>();
     for (HasMetadata object : render(admin.getKubernetesVersion().getGitVersion().replaceFirst("^v", ""))) {
       if (object instanceof ServiceAccount sa) {
         serviceAccount = sa.getMetadata().getName();
+      }
+      if (object instanceof io.fabric8.kubernetes.api.model.apps.Deployment d) {
+        for (var e : d.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv()) {
+          if (e.getValue() != null) {
+            env.put(e.getName(), e.getValue());
+          } else if (e.getValueFrom() != null && e.getValueFrom().getFieldRef() != null) {
+            String path = e.getValueFrom().getFieldRef().getFieldPath();
+            if (!"metadata.namespace".equals(path)) {
+              throw new IllegalStateException("the chart's env " + e.getName() + " uses " + path + ": resolve it here");
+            }
+            env.put(e.getName(), NAMESPACE);
+          }
+        }
       }
       if (object instanceof ServiceAccount || object instanceof ClusterRole || object instanceof ClusterRoleBinding
           || object instanceof Role || object instanceof RoleBinding) {
@@ -93,7 +117,7 @@ public final class ChartIdentity {
         """.formatted(plane.url(), java.util.Base64.getEncoder().encodeToString(
             plane.caPem().getBytes(java.nio.charset.StandardCharsets.UTF_8)), serviceAccount, token.getStatus().getToken(),
         serviceAccount, NAMESPACE));
-    return new ChartIdentity(serviceAccount, kubeconfigFile);
+    return new ChartIdentity(serviceAccount, kubeconfigFile, java.util.Map.copyOf(env));
   }
 
   /** As `helm template` against this cluster: the server's version decides the chart's kubeVersion check. */

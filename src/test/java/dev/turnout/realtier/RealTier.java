@@ -116,7 +116,12 @@ public final class RealTier {
       operatorStarts++;
       Path log = WORK.resolve("operator-" + operatorStarts + ".log");
       Files.deleteIfExists(log);
-      operator = OperatorProcess.start(JAR, identity.kubeconfig(), log, Map.of("TURNOUT_LOG_LEVEL", "DEBUG"));
+      // the chart's env (namespaces, Lease namespace, backup image, ...), the server's certificate verified against
+      // the CA in the kubeconfig as in a cluster, and a debug log for the dumps
+      Map<String, String> env = new java.util.HashMap<>(identity.env());
+      env.put("QUARKUS_KUBERNETES_CLIENT_TRUST_CERTS", "false");
+      env.put("TURNOUT_LOG_LEVEL", "DEBUG");
+      operator = OperatorProcess.start(JAR, identity.kubeconfig(), log, env);
       if (operator.awaitReady(Duration.ofSeconds(90))) {
         LOG.info("operator #{} ready (pid {})", operatorStarts, operator.pid());
         return operator;
