@@ -117,11 +117,34 @@ class AppReleaseRestartSafetyTest {
     }
     System.out.printf("restart safety: two-version release: %d writes without a crash, %d crash points covered%n", writes, crashPoints);
     crashStates.forEach(c -> System.out.println("restart safety: crashed at " + c));
-    assertThat(crashPoints).as("crash points of a two-version release (one per write it makes without a crash)")
-        .isGreaterThanOrEqualTo((int) writes);
-    // among them the point between the switch (the Service's selector moved to green) and the status write recording it
-    assertThat(crashStates).as("a crash before the status write that records the switch")
-        .anySatisfy(c -> assertThat(c).contains("StatusPatcher.patchIfChanged").contains("service=green").contains("status.activeColor=blue"));
+    // how many progress status writes a release makes depends on when pod readiness events arrive, so the count of
+    // one uninterrupted run is a guide, not an exact figure; a sweep that silently stopped crashing would fall far short
+    assertThat(crashPoints).as("crash points of a two-version release (about one per write it makes without a crash)")
+        .isGreaterThanOrEqualTo((int) writes * 3 / 4);
+  }
+
+  /**
+   * The one crash point that matters most, taken on purpose rather than by its position in the sweep (which moves
+   * with timing): the Service's selector already moved to green, the status write recording it not yet sent.
+   */
+  @Test
+  void anOperatorStoppedBetweenTheSwitchAndItsStatusWriteEndsInTheSameState() {
+    List<String> expected = endState(releaseTwoVersions("uninterrupted-switch"));
+    List<String> crashStates = new java.util.concurrent.CopyOnWriteArrayList<>();
+    crashes.crashWhen(writer -> {
+      String ns = currentNs;
+      AppRelease ar = get(ns);
+      return writer.startsWith("StatusPatcher") && "green".equals(activeColor(ns))
+          && ar != null && ar.getStatus() != null && "blue".equals(ar.getStatus().activeColor);
+    });
+    crashes.onCrash(writer -> crashStates.add(writer + " service=" + activeColor(currentNs)
+        + " status.activeColor=" + get(currentNs).getStatus().activeColor));
+    String ns = releaseTwoVersions("crash-after-switch");
+    boolean crashed = crashes.crashed();
+    crashes.disarm();
+    assertThat(crashed).as("the operator was stopped between the switch and its status write").isTrue();
+    assertThat(crashStates).singleElement().satisfies(c -> assertThat(c).contains("service=green").contains("status.activeColor=blue"));
+    assertThat(endState(ns)).isEqualTo(expected);
   }
 
   @Test

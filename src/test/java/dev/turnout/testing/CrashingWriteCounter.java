@@ -26,6 +26,8 @@ public class CrashingWriteCounter extends WriteCounter {
   private final AtomicBoolean crashed = new AtomicBoolean();
   private final ThreadLocal<Boolean> dead = ThreadLocal.withInitial(() -> false);
   private volatile Consumer<String> onCrash = w -> {};
+  /** Crash at the first write for which this holds (given the writer), instead of at the n-th. */
+  private volatile java.util.function.Predicate<String> crashWhen;
 
   public static final class SimulatedCrash extends RuntimeException {
     SimulatedCrash(String message) {
@@ -35,7 +37,18 @@ public class CrashingWriteCounter extends WriteCounter {
 
   public void crashAtWrite(int n) {
     crashed.set(false);
+    crashWhen = null;
     countdown.set(n);
+  }
+
+  /**
+   * Crashes at the first write for which the predicate holds (it gets the writer, e.g. "StatusPatcher.patchIfChanged",
+   * and may read the cluster): a crash point that does not depend on how many writes came before it.
+   */
+  public void crashWhen(java.util.function.Predicate<String> when) {
+    crashed.set(false);
+    countdown.set(-1);
+    crashWhen = when;
   }
 
   /** Told, on the crashing thread and before the crash, which code was about to write (for assertions on the state). */
@@ -49,6 +62,7 @@ public class CrashingWriteCounter extends WriteCounter {
 
   public void disarm() {
     countdown.set(-1);
+    crashWhen = null;
     onCrash = w -> {};
   }
 
@@ -62,16 +76,23 @@ public class CrashingWriteCounter extends WriteCounter {
     if (dead.get()) {
       throw new SimulatedCrash("simulated operator crash: no write after the crash");
     }
-    if (countdown.get() > 0 && countdown.decrementAndGet() == 0) {
+    java.util.function.Predicate<String> when = crashWhen;
+    boolean crashNow = when != null ? !crashed.get() && when.test(writer())
+        : countdown.get() > 0 && countdown.decrementAndGet() == 0;
+    if (crashNow) {
       crashed.set(true);
       dead.set(true);
-      String writer = StackWalker.getInstance().walk(frames -> frames
-          .map(f -> f.getClassName().substring(f.getClassName().lastIndexOf('.') + 1) + "." + f.getMethodName())
-          .filter(f -> !f.startsWith("CrashingWriteCounter") && !f.contains("_Subclass") && !f.contains("_ClientProxy"))
-          .findFirst().orElse("?"));
+      String writer = writer();
       onCrash.accept(writer);
       throw new SimulatedCrash("simulated operator crash before a write (" + writer + ")");
     }
     super.write();
+  }
+
+  private static String writer() {
+    return StackWalker.getInstance().walk(frames -> frames
+        .map(f -> f.getClassName().substring(f.getClassName().lastIndexOf('.') + 1) + "." + f.getMethodName())
+        .filter(f -> !f.startsWith("CrashingWriteCounter") && !f.contains("_Subclass") && !f.contains("_ClientProxy"))
+        .findFirst().orElse("?"));
   }
 }
