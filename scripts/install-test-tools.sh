@@ -37,7 +37,7 @@ fi
 # older Debian golang-go is found, scripts/build-control-plane.sh fails and says so.
 # the same namespace scripts/netns/bin/java makes: a network namespace as root, a user and network namespace otherwise
 if [ "$(id -u)" -eq 0 ]; then ns_flags="-n"; else ns_flags="-rn"; fi
-if ! unshare $ns_flags true 2>/dev/null; then
+if ! unshare $ns_flags --pid --fork --mount-proc true 2>/dev/null; then
   echo "install-test-tools: 'unshare $ns_flags' is not permitted here; the real tier needs a network namespace" \
        "(root with CAP_SYS_ADMIN, or unprivileged user namespaces: sysctl kernel.unprivileged_userns_clone=1)" >&2
   exit 1
