@@ -153,14 +153,14 @@ class AppReleaseRestartSafetyTest {
     var server = EmbeddedClusterResource.cluster().server();
     // let the last timers and events settle, then forget what came before
     await().pollDelay(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5)).until(() -> true);
-    drain(server);
+    dev.turnout.testing.ApiWrites.drain(server);
     AppRelease nudged = null;
     for (int i = 0; i < 3; i++) {
       nudged = update(ns, ar -> ar.getMetadata().getAnnotations().put("test/nudge", UUID.randomUUID().toString()));
     }
     // the operator has reconciled the last nudge (and so every one before it)
     reconciles.awaitReconciled(nudged);
-    List<String> writes = drain(server).stream()
+    List<String> writes = dev.turnout.testing.ApiWrites.drain(server).stream()
         .filter(r -> Set.of("POST", "PUT", "PATCH", "DELETE").contains(r.getMethod()))
         .map(r -> r.getMethod() + " " + r.getPath())
         .filter(p -> p.contains("/namespaces/" + ns + "/"))
@@ -168,18 +168,5 @@ class AppReleaseRestartSafetyTest {
         .toList();
     assertThat(writes).as("writes after three reconciles of an unchanged release").isEmpty();
     assertThat(get(ns).getMetadata().getAnnotations()).containsKey("test/nudge");
-  }
-
-  static List<RecordedRequest> drain(io.fabric8.kubernetes.client.server.mock.KubernetesMockServer server) {
-    List<RecordedRequest> requests = new ArrayList<>();
-    try {
-      RecordedRequest r;
-      while ((r = server.takeRequest(10, TimeUnit.MILLISECONDS)) != null) {
-        requests.add(r);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    return requests;
   }
 }

@@ -27,7 +27,6 @@ import java.util.Map;
 import java.util.function.Consumer;
 import org.awaitility.core.ThrowingRunnable;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -67,10 +66,6 @@ class BackupRealIT {
     s3server.close();
   }
 
-  @AfterEach
-  void noRequestRefused() {
-    assertThat(NS.tier().forbidden()).as("requests the chart's RBAC refused the operator").isEmpty();
-  }
 
   static KubernetesClient client() {
     return NS.tier().admin();

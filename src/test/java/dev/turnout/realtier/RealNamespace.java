@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.TestWatcher;
@@ -21,9 +22,11 @@ import org.junit.jupiter.api.extension.TestWatcher;
  * (the real namespace controller and garbage collector clean up), and dumped to target/real-tier/dumps/ when a test
  * fails (every object, the Events, the operator's log), so a failure on CI can be read afterwards.
  *
+ * <p>After each test it fails the test if the operator got a 403 (RBAC or admission; see {@link AuditLog#operatorForbidden}).
+ *
  * <p>Use: {@code @RegisterExtension static final RealNamespace NS = new RealNamespace();}, then {@code NS.name()}.
  */
-public final class RealNamespace implements BeforeAllCallback, AfterAllCallback, TestWatcher {
+public final class RealNamespace implements BeforeAllCallback, AfterEachCallback, AfterAllCallback, TestWatcher {
   private String name;
 
   public String name() {
@@ -41,6 +44,12 @@ public final class RealNamespace implements BeforeAllCallback, AfterAllCallback,
         ThreadLocalRandom.current().nextInt(36 * 36 * 36), 36);
     tier().admin().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name)
         .addToLabels("turnout.dev/test", "real-tier").endMetadata().build()).create();
+  }
+
+  @Override
+  public void afterEach(ExtensionContext context) {
+    org.assertj.core.api.Assertions.assertThat(tier().forbidden())
+        .as("requests of the operator refused with 403 (verb, resource, namespace/name)").isEmpty();
   }
 
   @Override

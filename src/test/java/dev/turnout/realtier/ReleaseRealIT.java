@@ -13,7 +13,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import org.awaitility.core.ThrowingRunnable;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -55,10 +54,6 @@ class ReleaseRealIT {
     return ar;
   }
 
-  @AfterEach
-  void noRequestRefused() {
-    assertThat(NS.tier().forbidden()).as("requests the chart's RBAC refused the operator").isEmpty();
-  }
 
   @Test
   void releaseSwitchAndRollbackOnRealControllers() throws Exception {

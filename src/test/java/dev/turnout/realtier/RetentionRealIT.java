@@ -41,7 +41,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -78,10 +77,6 @@ class RetentionRealIT {
     s3server.close();
   }
 
-  @AfterEach
-  void noRequestRefused() {
-    assertThat(NS.tier().forbidden()).as("requests the chart's RBAC refused the operator").isEmpty();
-  }
 
   static KubernetesClient client() {
     return NS.tier().admin();
