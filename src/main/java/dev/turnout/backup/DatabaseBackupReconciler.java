@@ -89,14 +89,7 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
 
   @Override
   public UpdateControl<DatabaseBackup> reconcile(DatabaseBackup backup, Context<DatabaseBackup> context) {
-    try {
-      return reconcileOwned(backup, context);
-    } catch (RuntimeException e) {
-      if (NamespaceTerminating.is(e)) {
-        return UpdateControl.noUpdate(); // its namespace is being deleted: so is it, nothing to retry or report
-      }
-      throw e;
-    }
+    return NamespaceTerminating.ignoring(() -> reconcileOwned(backup, context));
   }
 
   private UpdateControl<DatabaseBackup> reconcileOwned(DatabaseBackup backup, Context<DatabaseBackup> context) {
@@ -276,9 +269,8 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
           last.object + " has not been verified yet", generation, now);
     }
 
-    if (StatusPatcher.patchIfChanged(client, backup, before, status)) {
+    if (StatusPatcher.patchIfChanged(client, backup, before, status, writes)) {
       staleReads.wrote(backup);
-      writes.write();
     }
     if (!problems.isEmpty()) {
       // Secrets are not watched (that would need list/watch on every Secret): re-check them periodically

@@ -1,6 +1,8 @@
 package dev.turnout.common;
 
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import java.util.function.Supplier;
 
 /**
  * The API server's refusal to create anything in a namespace being deleted: 403 with the cause type
@@ -20,10 +22,20 @@ public final class NamespaceTerminating {
           && k.getStatus().getDetails().getCauses().stream().anyMatch(c -> CAUSE.equals(c.getReason()))) {
         return true;
       }
-      if (t.getCause() == t) {
-        break;
-      }
     }
     return false;
+  }
+
+  /** Runs a reconcile; its NamespaceTerminating refusal ends it with no update and no retry, anything else is rethrown. */
+  public static <R extends io.fabric8.kubernetes.api.model.HasMetadata> UpdateControl<R> ignoring(
+      Supplier<UpdateControl<R>> reconcile) {
+    try {
+      return reconcile.get();
+    } catch (RuntimeException e) {
+      if (is(e)) {
+        return UpdateControl.noUpdate(); // its namespace is being deleted: so is the resource, nothing to retry or report
+      }
+      throw e;
+    }
   }
 }

@@ -83,14 +83,7 @@ public class DatabaseRestoreReconciler implements Reconciler<DatabaseRestore> {
 
   @Override
   public UpdateControl<DatabaseRestore> reconcile(DatabaseRestore restore, Context<DatabaseRestore> context) {
-    try {
-      return reconcileOwned(restore, context);
-    } catch (RuntimeException e) {
-      if (NamespaceTerminating.is(e)) {
-        return UpdateControl.noUpdate(); // its namespace is being deleted: so is it, nothing to retry or report
-      }
-      throw e;
-    }
+    return NamespaceTerminating.ignoring(() -> reconcileOwned(restore, context));
   }
 
   private UpdateControl<DatabaseRestore> reconcileOwned(DatabaseRestore restore, Context<DatabaseRestore> context) {
@@ -106,9 +99,7 @@ public class DatabaseRestoreReconciler implements Reconciler<DatabaseRestore> {
     } else {
       requeue = follow(restore, context, status, now);
     }
-    if (StatusPatcher.patchIfChanged(client, restore, before, status)) {
-      writes.write();
-    }
+    StatusPatcher.patchIfChanged(client, restore, before, status, writes);
     return requeue == null ? UpdateControl.noUpdate() : UpdateControl.<DatabaseRestore>noUpdate().rescheduleAfter(requeue);
   }
 

@@ -1,19 +1,18 @@
 package dev.turnout.realtier;
 
 import dev.turnout.sim.ClusterSimulator;
+import dev.turnout.sim.EmbeddedCluster;
 import dev.turnout.testing.OperatorProcess;
-import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -89,19 +88,14 @@ public final class RealTier {
   }
 
   /** `kubectl apply -f crds/`: the committed CRDs, then wait until the API server serves them. */
-  static void applyCrds(KubernetesClient admin) throws IOException {
-    try (Stream<Path> files = Files.list(Path.of("crds"))) {
-      for (Path file : files.filter(f -> f.toString().endsWith(".yml") || f.toString().endsWith(".yaml")).sorted().toList()) {
-        try (InputStream in = Files.newInputStream(file)) {
-          for (HasMetadata crd : admin.load(in).items()) {
-            admin.resource(crd).serverSideApply();
-            admin.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
-                .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions() != null && c.getStatus().getConditions().stream()
-                    .anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus())),
-                    30, java.util.concurrent.TimeUnit.SECONDS);
-          }
-        }
-      }
+  static void applyCrds(KubernetesClient admin) {
+    for (CustomResourceDefinition crd : EmbeddedCluster.readCrds(admin, Path.of("crds"))) {
+      admin.resource(crd).serverSideApply();
+      admin.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
+          .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions() != null
+              && c.getStatus().getConditions().stream()
+                  .anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus())),
+              30, java.util.concurrent.TimeUnit.SECONDS);
     }
   }
 

@@ -101,12 +101,21 @@ public final class EmbeddedCluster implements AutoCloseable {
   /** Applies every CustomResourceDefinition found in the *.yml / *.yaml files of a directory. */
   public List<CustomResourceDefinition> applyCrds(Path directory) {
     List<CustomResourceDefinition> applied = new ArrayList<>();
+    for (CustomResourceDefinition crd : readCrds(client, directory)) {
+      applied.add(applyCrd(crd));
+    }
+    return applied;
+  }
+
+  /** The CRDs in the YAML files of a directory (as `kubectl apply -f crds/` reads them), in file-name order. */
+  public static List<CustomResourceDefinition> readCrds(KubernetesClient client, Path directory) {
+    List<CustomResourceDefinition> crds = new ArrayList<>();
     try (Stream<Path> files = Files.list(directory)) {
       for (Path file : files.filter(EmbeddedCluster::isYaml).sorted().toList()) {
         try (InputStream in = Files.newInputStream(file)) {
           for (HasMetadata item : client.load(in).items()) {
             if (item instanceof CustomResourceDefinition crd) {
-              applied.add(applyCrd(crd));
+              crds.add(crd);
             }
           }
         }
@@ -114,7 +123,7 @@ public final class EmbeddedCluster implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return applied;
+    return crds;
   }
 
   /** Creates or replaces one CRD; from then on the mock serves its kind, with status subresource. */
