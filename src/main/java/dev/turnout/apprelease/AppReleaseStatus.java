@@ -54,6 +54,10 @@ public class AppReleaseStatus {
   @JsonPropertyDescription("When every gate of the current revision first passed (start of promotionDelaySeconds).")
   public String gatesPassedAt;
 
+  @JsonPropertyDescription("Since when a manual rollback has been waiting for its target color to be fully available"
+      + " (all replicas ready); it gives up after strategy.progressDeadlineSeconds.")
+  public String rollbackPendingSince;
+
   @JsonPropertyDescription("Last turnout.dev/promote value acted upon.")
   public String lastPromoteToken;
 

@@ -42,14 +42,6 @@ public final class ReleaseDecisions {
     return active == null ? Color.blue : active.other();
   }
 
-  /** Replicas a new color starts with: the live color's current count, or spec.replicas for the first release. */
-  public static int initialReplicas(Deployment live, int specReplicas) {
-    if (live == null || live.getSpec() == null || live.getSpec().getReplicas() == null || live.getSpec().getReplicas() == 0) {
-      return specReplicas;
-    }
-    return live.getSpec().getReplicas();
-  }
-
   /** Fully rolled out: the controller saw the latest spec and every replica is updated and available. */
   public static boolean rolledOut(Deployment d, int replicas) {
     if (d == null || d.getStatus() == null || d.getSpec() == null) {

@@ -10,6 +10,10 @@ public class RevisionRecord {
   @JsonPropertyDescription("Revision number, increasing by one per change of version or template.")
   public Long revision;
 
+  @JsonPropertyDescription("Hash of what the revision's pods run (version, template, referenced configuration): a"
+      + " revision with the same hash as a rolled-back one is never switched to automatically.")
+  public String revisionHash;
+
   @JsonPropertyDescription("spec.version of this revision.")
   public String version;
 

@@ -4,7 +4,7 @@ import static dev.turnout.testing.Releases.color;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.turnout.apprelease.AppReleaseConditions.Outcome;
+import dev.turnout.apprelease.AppReleaseStatusAggregator.Outcome;
 import dev.turnout.common.Labels;
 import dev.turnout.sim.ClusterSimulator;
 import dev.turnout.testing.EmbeddedClusterResource;
@@ -265,7 +265,7 @@ class AppReleaseLifecycleTest {
     eventually(() -> assertThat(client.v1().events().inNamespace(ns).list().getItems())
         .anySatisfy(e -> {
           assertThat(e.getReason()).isEqualTo("RollbackUnavailable");
-          assertThat(e.getMessage()).contains("no ready pods").contains("git");
+          assertThat(e.getMessage()).contains("scaled down").contains("git");
         }));
     assertThat(activeColor(ns)).isEqualTo("blue");
     // reverting the spec in git is a new revision like any other
@@ -278,8 +278,9 @@ class AppReleaseLifecycleTest {
     });
   }
 
+  /** Issue 10 item 6: spec.replicas (set by a person, or by an HPA through the scale subresource) is every running color's count. */
   @Test
-  void replicaChangesScaleTheLiveColorButNeverDuringARollout() {
+  void replicaChangesScaleEveryRunningColorIncludingTheOneUnderTest() {
     String ns = liveOn(Releases.newNamespace(client, "replicas"), "1.0.0");
     edit(ns, ar -> ar.getSpec().replicas = 3);
     eventually(() -> assertThat(deployment(ns, "blue").getSpec().getReplicas()).isEqualTo(3));
@@ -289,14 +290,17 @@ class AppReleaseLifecycleTest {
       ar.getSpec().version = "1.1.0";
       ar.getSpec().replicas = 5;
     });
-    eventually(() -> assertThat(deployment(ns, "green")).isNotNull());
-    nudgeAndAwaitReconcile(ns);
-    assertThat(deployment(ns, "green").getSpec().getReplicas()).as("new color starts at the live count, not the new spec").isEqualTo(3);
-    assertThat(deployment(ns, "blue").getSpec().getReplicas()).as("live color frozen during the rollout").isEqualTo(3);
+    eventually(() -> {
+      assertThat(deployment(ns, "green").getSpec().getReplicas()).as("the color under test runs spec.replicas").isEqualTo(5);
+      assertThat(deployment(ns, "blue").getSpec().getReplicas()).as("so does the live color").isEqualTo(5);
+    });
+    edit(ns, ar -> ar.getSpec().replicas = 4);
+    eventually(() -> assertThat(deployment(ns, "green").getSpec().getReplicas()).as("a change during the rollout reaches the color under test").isEqualTo(4));
     sim().setReady(ns, color("backend", "green"), true);
     eventually(() -> {
       assertThat(activeColor(ns)).isEqualTo("green");
-      assertThat(deployment(ns, "green").getSpec().getReplicas()).isEqualTo(5);
+      assertThat(deployment(ns, "green").getSpec().getReplicas()).isEqualTo(4);
+      assertThat(deployment(ns, "blue").getSpec().getReplicas()).as("kept up at full size for rollback").isEqualTo(4);
     });
   }
 

@@ -44,13 +44,6 @@ class ReleaseDecisionsTest {
     assertThat(ReleaseDecisions.colorForNewRevision(Color.green)).isEqualTo(Color.blue);
   }
 
-  @Test
-  void newColorStartsAtLiveReplicaCount() {
-    assertThat(ReleaseDecisions.initialReplicas(null, 3)).isEqualTo(3);
-    assertThat(ReleaseDecisions.initialReplicas(deployment(5, 1, 1, 5, 5, 5, 5), 3)).isEqualTo(5);
-    assertThat(ReleaseDecisions.initialReplicas(deployment(0, 1, 1, 0, 0, 0, 0), 3)).isEqualTo(3);
-  }
-
   static Deployment deployment(int replicas, long generation, long observed, int statusReplicas, int updated, int ready, int available) {
     return new DeploymentBuilder().withNewMetadata().withName("backend-green").withGeneration(generation).endMetadata()
         .withNewSpec().withReplicas(replicas).endSpec()

@@ -13,7 +13,7 @@ import java.util.Set;
  * the summary conditions Available, Progressing and Degraded, and one condition per gate of the current
  * revision. Pure: reads the status built by the reconciler, writes conditions and phase.
  */
-public final class AppReleaseConditions {
+public final class AppReleaseStatusAggregator {
   public static final String AVAILABLE = "Available";
   public static final String PROGRESSING = "Progressing";
   public static final String DEGRADED = "Degraded";
@@ -26,6 +26,9 @@ public final class AppReleaseConditions {
   public static final String HEALTH = "HealthChecksPassing";
   public static final String PROMOTION = "Promoted";
   public static final String ROLLBACK = "RollbackAvailable";
+
+  /** Reasons of the Promoted gate that wait for a person (a promote token). */
+  static final Set<String> AWAITING_REASONS = Set.of("AwaitingPromotion", "PreviouslyRolledBack");
 
   static final Set<String> REVISION_GATES = Set.of(ROLLOUT, HOOKS, BACKUP, HEALTH, PROMOTION);
 
@@ -51,14 +54,64 @@ public final class AppReleaseConditions {
   /** The state of one gate as the reconciler saw it in this pass. */
   public record GateCondition(String type, boolean passed, String reason, String message) {}
 
-  private AppReleaseConditions() {}
+  private AppReleaseStatusAggregator() {}
+
+  /** Derives message, phase and conditions of a reconcile from its status, gates and what it read. */
+  static void aggregate(ReleaseRun run) {
+    AppReleaseStatus status = run.status;
+    if (!run.spec().isPaused() && !run.gates.containsKey(OWNERSHIP)) {
+      status.message = message(run);
+    }
+    Color live = Color.parse(status.activeColor);
+    io.fabric8.kubernetes.api.model.apps.Deployment d = run.snapshot.deployment(live);
+    int ready = d == null || d.getStatus() == null || d.getStatus().getReadyReplicas() == null ? 0 : d.getStatus().getReadyReplicas();
+    aggregate(run.release, status, run.now, run.gates, liveShortfall(run, d, ready), ready);
+  }
+
+  /** Fewer ready pods in the live color than it runs, once the switch has converged; null when whole. */
+  static String liveShortfall(ReleaseRun run, io.fabric8.kubernetes.api.model.apps.Deployment d, int ready) {
+    AppReleaseStatus status = run.status;
+    if (status.activeColor == null || status.switchConvergedAt == null || run.spec().isPaused()) {
+      return null;
+    }
+    if (d == null) {
+      return "the Deployment " + run.release.deploymentName(Color.parse(status.activeColor)) + " of the live color is missing";
+    }
+    int want = d.getSpec() == null || d.getSpec().getReplicas() == null ? 0 : d.getSpec().getReplicas();
+    return ready < want ? String.format("%d/%d pods of %s ready", ready, want, status.activeColor) : null;
+  }
+
+  /** The one-line summary of status.message: what blocks, failed, was rolled back, or what serves. */
+  static String message(ReleaseRun run) {
+    AppReleaseStatus status = run.status;
+    RevisionRecord rec = run.currentRecord();
+    GateCondition refs = run.gates.get(REFERENCES);
+    if (refs != null && !refs.passed()) {
+      return refs.message();
+    }
+    if (rec != null && Outcome.Failed.name().equals(rec.outcome)) {
+      return "revision " + rec.revision + " failed: " + rec.reason;
+    }
+    if (rec != null && Outcome.RolledBack.name().equals(rec.outcome)) {
+      return "revision " + rec.revision + " rolled back: " + rec.reason;
+    }
+    if (run.rolloutPending()) {
+      return "revision " + rec.revision + " on " + status.currentColor + ": " + run.gates.values().stream()
+          .filter(g -> !g.passed()).map(GateCondition::message).findFirst().orElse("all gates passed");
+    }
+    if (status.activeColor != null) {
+      RevisionRecord live = run.record(status.activeRevision);
+      return "revision " + status.activeRevision + " (" + (live == null ? "?" : live.version) + ") live on " + status.activeColor;
+    }
+    return status.message;
+  }
 
   /**
    * @param liveShortfall why the live color has fewer ready pods than it should (e.g. "1/3 pods of blue ready"),
    *     or null when it is whole
    */
-  public static void aggregate(
-      AppRelease release, AppReleaseStatus status, Instant now, Map<String, GateCondition> gates, String liveShortfall) {
+  public static void aggregate(AppRelease release, AppReleaseStatus status, Instant now, Map<String, GateCondition> gates,
+      String liveShortfall, int liveReadyPods) {
     Long generation = release.getMetadata().getGeneration();
     List<Condition> conditions = new ArrayList<>(status.conditions == null ? List.of() : status.conditions);
     for (GateCondition g : gates.values()) {
@@ -84,7 +137,7 @@ public final class AppReleaseConditions {
       phase = Phase.Pending.name();
     } else if (pending) {
       GateCondition promotion = gates.get(PROMOTION);
-      phase = promotion != null && "AwaitingPromotion".equals(promotion.reason()) ? Phase.AwaitingPromotion.name() : Phase.Progressing.name();
+      phase = promotion != null && AWAITING_REASONS.contains(promotion.reason()) ? Phase.AwaitingPromotion.name() : Phase.Progressing.name();
     } else if (live && status.switchConvergedAt == null) {
       phase = Phase.Progressing.name();
     } else if (live && liveShortfall != null) {
@@ -96,9 +149,13 @@ public final class AppReleaseConditions {
     }
     status.phase = phase;
 
-    conditions = Conditions.set(conditions, AVAILABLE, live,
-        live ? "Serving" : "NotServing",
-        live ? "revision " + status.activeRevision + " serves on " + status.activeColor : "no color serves traffic yet",
+    // available means pods answer behind the active Service, not only that a color was chosen
+    boolean serving = live && liveReadyPods > 0;
+    conditions = Conditions.set(conditions, AVAILABLE, serving,
+        serving ? "Serving" : live ? "NoReadyPods" : "NotServing",
+        serving ? "revision " + status.activeRevision + " serves on " + status.activeColor
+            : live ? "the active Service selects " + status.activeColor + ", which has no ready pods"
+            : "no color serves traffic yet",
         generation, now);
     conditions = Conditions.set(conditions, PROGRESSING, pending || (live && status.switchConvergedAt == null),
         pending ? "RevisionRollingOut" : (live && status.switchConvergedAt == null) ? "SwitchConverging" : "Idle",

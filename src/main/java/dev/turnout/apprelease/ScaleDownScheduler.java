@@ -1,0 +1,68 @@
+package dev.turnout.apprelease;
+
+import dev.turnout.common.EventRecorder;
+import dev.turnout.common.Times;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * After a switch: notes when it has converged (only the new color's pods behind the active Service, status
+ * switchConvergedAt, Event SwitchConverged), then keeps the previous color up for scaleDownDelaySeconds, and at least
+ * until the HealthPolicy's post-promotion window ends, before it is scaled to zero (Event ScaledDown).
+ */
+final class ScaleDownScheduler {
+  private ScaleDownScheduler() {}
+
+  /** Whether the previous color's time to be kept up for rollback is over. */
+  static boolean due(ReleaseRun run) {
+    Instant at = Times.parse(run.status.scaleDownAt);
+    if (run.status.switchConvergedAt == null || at == null) {
+      return false;
+    }
+    if (run.now.isBefore(at)) {
+      run.requeueAtMost(at);
+      return false;
+    }
+    return true;
+  }
+
+  static void afterSwitch(ReleaseRun run, OwnedWrites writes, EventRecorder events, ReleaseMetrics metrics, HealthGate healthGate) {
+    AppReleaseStatus status = run.status;
+    if (status.lastSwitchTime == null || status.activeColor == null) {
+      return;
+    }
+    Color active = Color.parse(status.activeColor);
+    if (status.switchConvergedAt == null) {
+      if (!ReleaseDecisions.switchConverged(run.snapshot.slices(run.release.activeServiceName()), run.release.deploymentName(active))) {
+        run.requeueAtMost(Duration.ofSeconds(2));
+        return;
+      }
+      status.switchConvergedAt = Times.format(run.now);
+      metrics.converged(run.release, Duration.between(Times.parse(status.lastSwitchTime), run.now));
+      if (status.previousColor != null) {
+        Instant at = run.now.plusSeconds(run.spec().strategyOrDefault().scaleDownDelay());
+        Instant window = run.spec().healthPolicyRef == null ? null : healthGate.postPromotion(run.release, status, run.now).windowEnd();
+        if (window != null && window.isAfter(at)) {
+          at = window;
+        }
+        status.scaleDownAt = Times.format(at);
+        run.requeueAtMost(at);
+        events.normal(run.release, "SwitchConverged", "only " + active + " serves behind " + run.release.activeServiceName()
+            + "; " + status.previousColor + " scales down at " + status.scaleDownAt);
+      }
+    } else if (status.previousColor != null && due(run)) {
+      Color previous = Color.parse(status.previousColor);
+      Deployment d = run.snapshot.deployment(previous);
+      if (d == null || d.getSpec() == null || Integer.valueOf(0).equals(d.getSpec().getReplicas())) {
+        events.normal(run.release, "ScaledDown", previous + " scaled to zero after scaleDownDelaySeconds; rollback now needs a new revision");
+        status.previousColor = null;
+        status.previousRevision = null;
+        status.scaleDownAt = null;
+      } else {
+        writes.scale(d, 0);
+        run.requeueAtMost(Duration.ofSeconds(1));
+      }
+    }
+  }
+}
