@@ -244,8 +244,9 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
     if (error != null) {
       status.message = error;
     }
-    if (StatusPatcher.patchIfChanged(client, release, before, status, writes)) {
-      staleReads.wrote(release);
+    AppRelease written = StatusPatcher.patchStatus(client, release, before, status, writes);
+    if (written != null) {
+      staleReads.wrote(release, written.getMetadata().getResourceVersion());
     }
   }
 }

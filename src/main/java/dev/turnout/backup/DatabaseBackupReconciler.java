@@ -269,8 +269,9 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
           last.object + " has not been verified yet", generation, now);
     }
 
-    if (StatusPatcher.patchIfChanged(client, backup, before, status, writes)) {
-      staleReads.wrote(backup);
+    DatabaseBackup written = StatusPatcher.patchStatus(client, backup, before, status, writes);
+    if (written != null) {
+      staleReads.wrote(backup, written.getMetadata().getResourceVersion());
     }
     if (!problems.isEmpty()) {
       // Secrets are not watched (that would need list/watch on every Secret): re-check them periodically

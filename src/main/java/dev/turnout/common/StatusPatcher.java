@@ -27,10 +27,19 @@ public final class StatusPatcher {
   /** As above; the counter is told just before the write is sent, as OwnedObjects does for the objects it writes. */
   public static <S, T extends CustomResource<?, S>> boolean patchIfChanged(
       KubernetesClient client, T resource, Object oldStatus, S newStatus, OwnedObjects.WriteCounter counter) {
+    return patchStatus(client, resource, oldStatus, newStatus, counter) != null;
+  }
+
+  /**
+   * As {@link #patchIfChanged}, returning the resource as the API server answered the write (its new resourceVersion),
+   * or null when nothing had changed.
+   */
+  public static <S, T extends CustomResource<?, S>> T patchStatus(
+      KubernetesClient client, T resource, Object oldStatus, S newStatus, OwnedObjects.WriteCounter counter) {
     JsonNode before = oldStatus == null ? JsonNodeFactory.instance.objectNode() : Serialization.jsonMapper().valueToTree(oldStatus);
     JsonNode after = Serialization.jsonMapper().valueToTree(newStatus);
     if (before.equals(after)) {
-      return false;
+      return null;
     }
     ObjectNode op = JsonNodeFactory.instance.objectNode();
     op.put("op", "add");
@@ -40,12 +49,11 @@ public final class StatusPatcher {
     @SuppressWarnings("unchecked")
     Class<T> type = (Class<T>) resource.getClass();
     counter.write();
-    client
+    return client
         .resources(type)
         .inNamespace(resource.getMetadata().getNamespace())
         .withName(resource.getMetadata().getName())
         .subresource("status")
         .patch(PatchContext.of(PatchType.JSON), patch);
-    return true;
   }
 }

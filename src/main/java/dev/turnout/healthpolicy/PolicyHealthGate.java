@@ -127,7 +127,9 @@ public class PolicyHealthGate implements HealthGate {
     String key = key(ns, name, POST);
     drop(key(ns, name, PRE));
     HealthPolicy policy = probing.policy(ns, ref);
-    Instant switched = Times.parse(status.lastSwitchTime);
+    // the window starts when only the new color serves behind the active Service (issue 10 item 8): probing earlier
+    // would judge the old color's pods, or a mix, as the new release
+    Instant switched = Times.parse(status.switchConvergedAt);
     Color active = Color.parse(status.activeColor);
     if (policy == null || !HealthPolicyReconciler.HealthPolicyValidation.problems(policy.getSpec()).isEmpty()
         || switched == null || active == null) {
