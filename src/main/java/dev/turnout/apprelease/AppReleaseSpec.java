@@ -25,8 +25,11 @@ public class AppReleaseSpec {
   @Min(0)
   @Max(1000)
   @JsonPropertyDescription(
-      "Number of pods per color. A new color starts at the live color's current replica count; a change of replicas"
-          + " alone scales the live color and is not a new revision.")
+      "Number of pods of every color that runs: the live color, the color under test and the previous color while it"
+          + " is kept for rollback. A change of replicas alone is not a new revision. It is also the scale subresource's"
+          + " spec.replicas: an HorizontalPodAutoscaler targets the AppRelease (scaleTargetRef kind AppRelease), never a"
+          + " color Deployment, whose replicas Turnout owns.")
+  @io.fabric8.kubernetes.model.annotation.SpecReplicas
   public Integer replicas;
 
   @Required

@@ -21,6 +21,16 @@ public class AppReleaseStatus {
   @JsonPropertyDescription("Color the preview Service selects: the color under test, or the idle one.")
   public String previewColor;
 
+  @JsonPropertyDescription("Pods of the live color's Deployment (the scale subresource's status.replicas, read by an"
+      + " HorizontalPodAutoscaler that targets the AppRelease).")
+  @io.fabric8.kubernetes.model.annotation.StatusReplicas
+  public Integer replicas;
+
+  @JsonPropertyDescription("Label selector of the live color's pods, in the string form of the scale subresource (an"
+      + " HorizontalPodAutoscaler computes its metrics over these pods).")
+  @io.fabric8.kubernetes.model.annotation.LabelSelector
+  public String selector;
+
   @JsonPropertyDescription("Revision that serves live traffic.")
   public Long activeRevision;
 

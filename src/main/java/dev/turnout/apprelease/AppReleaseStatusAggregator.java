@@ -65,6 +65,10 @@ public final class AppReleaseStatusAggregator {
     Color live = Color.parse(status.activeColor);
     io.fabric8.kubernetes.api.model.apps.Deployment d = run.snapshot.deployment(live);
     int ready = d == null || d.getStatus() == null || d.getStatus().getReadyReplicas() == null ? 0 : d.getStatus().getReadyReplicas();
+    // the scale subresource an HorizontalPodAutoscaler reads: the live color's pods
+    status.replicas = live == null ? null : d == null || d.getStatus() == null || d.getStatus().getReplicas() == null ? 0 : d.getStatus().getReplicas();
+    status.selector = live == null ? null : dev.turnout.common.Labels.INSTANCE + "=" + run.release.getMetadata().getName() + ","
+        + dev.turnout.common.Labels.COLOR + "=" + live.label();
     aggregate(run.release, status, run.now, run.gates, liveShortfall(run, d, ready), ready);
   }
 
