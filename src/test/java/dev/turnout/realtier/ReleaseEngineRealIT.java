@@ -156,8 +156,8 @@ class ReleaseEngineRealIT {
         "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"api\",\"image\":\"evil.example/backend:6.6.6\"}]}}}}");
     keeping("traffic left blue", () -> "blue".equals(r.activeColor())).atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
       assertThat(r.deployment("blue").getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
-          .isEqualTo("registry.example/backend:1.0.0");
-      assertThat(r.events(DRIFT_REPAIRED)).anySatisfy(e -> {
+          .as("image-blue's image").isEqualTo("registry.example/backend:1.0.0");
+      assertThat(r.events(DRIFT_REPAIRED)).as("DriftRepaired Events").anySatisfy(e -> {
         assertThat(e.getType()).isEqualTo("Warning");
         assertThat(e.getMessage()).contains("Deployment image-blue");
       });
@@ -177,7 +177,7 @@ class ReleaseEngineRealIT {
       assertThat(d.getMetadata().getUid()).isNotEqualTo(uid);
       assertThat(d.getSpec().getTemplate().getMetadata().getLabels()).containsEntry(Labels.REVISION, "1");
       assertThat(NS.tier().simulator().readyEndpoints(NS.name(), "gone")).hasSize(2);
-      assertThat(r.events(DRIFT_REPAIRED)).anySatisfy(e -> assertThat(e.getMessage()).contains("Deployment gone-blue"));
+      assertThat(r.events(DRIFT_REPAIRED)).as("DriftRepaired Events").anySatisfy(e -> assertThat(e.getMessage()).contains("Deployment gone-blue"));
     });
     assertThat(r.status().currentRevision).isEqualTo(1L);
     assertThat(r.history()).containsExactly("1:Promoted");
@@ -193,7 +193,7 @@ class ReleaseEngineRealIT {
         "{\"spec\":{\"selector\":{\"turnout.dev/color\":\"blue\"}}}");
     keeping("the hand edit was recorded as a rollback", () -> "green".equals(r.status().activeColor)).untilAsserted(() -> {
       assertThat(r.activeColor()).isEqualTo("green");
-      assertThat(r.events(DRIFT_REPAIRED)).anySatisfy(e -> assertThat(e.getMessage()).contains("Service edited"));
+      assertThat(r.events(DRIFT_REPAIRED)).as("DriftRepaired Events").anySatisfy(e -> assertThat(e.getMessage()).contains("Service edited"));
     });
     IdleWrites.assertNone(NS.tier(), NS.name());
     assertThat(r.status().activeRevision).isEqualTo(2L);
@@ -207,7 +207,7 @@ class ReleaseEngineRealIT {
     client().apps().deployments().inNamespace(NS.name()).withName("scale-blue").scale(5); // kubectl scale deploy
     eventually(() -> {
       assertThat(r.deployment("blue").getSpec().getReplicas()).isEqualTo(2);
-      assertThat(r.events(DRIFT_REPAIRED)).anySatisfy(e -> assertThat(e.getMessage()).contains("Deployment scale-blue"));
+      assertThat(r.events(DRIFT_REPAIRED)).as("DriftRepaired Events").anySatisfy(e -> assertThat(e.getMessage()).contains("Deployment scale-blue"));
     });
     // what `kubectl scale ar scale --replicas=4` and an HPA targeting the AppRelease do
     client().resources(AppRelease.class).inNamespace(NS.name()).withName("scale").scale(4);
@@ -242,11 +242,11 @@ class ReleaseEngineRealIT {
     String apiServerSays = "Invalid value: \"Bad_Name\"";
     keeping("traffic left blue", () -> "blue".equals(r.activeColor())).untilAsserted(() -> {
       var rollout = r.condition("RolloutComplete");
-      assertThat(rollout.getStatus()).isEqualTo("False");
+      assertThat(rollout.getStatus()).as("RolloutComplete %s", rollout).isEqualTo("False");
       assertThat(rollout.getReason()).isEqualTo(WRITE_REFUSED);
       assertThat(rollout.getMessage()).contains(apiServerSays);
       assertThat(r.status().message).contains("Bad_Name");
-      assertThat(r.events(WRITE_REFUSED)).anySatisfy(e -> {
+      assertThat(r.events(WRITE_REFUSED)).as("WriteRefused Events").anySatisfy(e -> {
         assertThat(e.getType()).isEqualTo("Warning");
         assertThat(e.getMessage()).contains(apiServerSays);
       });
