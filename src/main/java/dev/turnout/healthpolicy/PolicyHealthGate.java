@@ -100,7 +100,9 @@ public class PolicyHealthGate implements HealthGate {
     boolean dryRun = Boolean.TRUE.equals(spec.dryRun);
     GateState gate = snap.gate();
     if (gate.isOpen()) {
-      return GateResult.passed("HealthChecksPassed", "HealthPolicy " + ref + ": " + gate.consecutiveSuccesses()
+      // the count stops at the threshold: a gate that stays open while a release waits (manual promotion) is no change
+      return GateResult.passed("HealthChecksPassed", "HealthPolicy " + ref + ": "
+          + PolicyResults.capped(gate.consecutiveSuccesses(), gate.successThreshold())
           + " consecutive passing round(s) on " + where + (dryRun ? " (dry run)" : ""));
     }
     String detail;
@@ -287,9 +289,12 @@ public class PolicyHealthGate implements HealthGate {
   }
 
   private void drop(String key) {
-    if (uses.remove(key) != null) {
+    Use use = uses.remove(key);
+    if (use != null) {
       scheduler.unregister(key);
       metrics.removeGate(key);
+      // the policy's status lists the keys in use: say at once that this one is over, not at its next periodic look
+      probing.policyTrigger.fire(use.namespace(), use.policy());
     }
     touched.remove(key);
   }
@@ -315,13 +320,7 @@ public class PolicyHealthGate implements HealthGate {
         .filter(e -> now - e.getValue() > IDLE.toNanos())
         .map(java.util.Map.Entry::getKey)
         .collect(Collectors.toSet());
-    stale.forEach(k -> {
-      Use u = uses.get(k);
-      drop(k);
-      if (u != null) {
-        probing.policyTrigger.fire(u.namespace(), u.policy());
-      }
-    });
+    stale.forEach(this::drop);
     readinessGates.sweep();
   }
 
