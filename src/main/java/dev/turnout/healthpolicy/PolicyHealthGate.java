@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.quarkus.runtime.StartupEvent;
@@ -32,6 +33,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
+import org.jboss.logging.Logger;
 
 /**
  * The HealthPolicy gates of AppReleases: probes the preview Service of the color under test before the switch and
@@ -45,6 +47,7 @@ import java.util.stream.Collectors;
  */
 @ApplicationScoped
 public class PolicyHealthGate implements HealthGate {
+  private static final Logger LOG = Logger.getLogger(PolicyHealthGate.class);
   static final Duration IDLE = Duration.ofSeconds(90);
   static final String PRE = "pre";
   static final String POST = "post";
@@ -61,6 +64,8 @@ public class PolicyHealthGate implements HealthGate {
 
   private final ConcurrentHashMap<String, Use> uses = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Long> touched = new ConcurrentHashMap<>();
+  /** The AppRelease controller's cache, for {@link ReadinessGates#discover}; null before the controller registered. */
+  private volatile IndexerResourceCache<AppRelease> releases;
 
   void onStart(@Observes StartupEvent e) {
     scheduler.onRound(this::roundDone);
@@ -186,26 +191,17 @@ public class PolicyHealthGate implements HealthGate {
                 .collect(Collectors.toSet()))
             .build(),
         context);
+    releases = context.getPrimaryCache();
     return List.of(probing.releaseTrigger, policies);
   }
 
+  /**
+   * The readiness gate's condition type, for every pod of the release (both colors, any revision; see
+   * {@link ReadinessGates}); {@code status} is not needed: the gate covers pods, not a color.
+   */
   @Override
   public String readinessGateCondition(AppRelease release, AppReleaseStatus status) {
-    String ns = release.getMetadata().getNamespace();
-    HealthPolicy policy = probing.policy(ns, release.getSpec().healthPolicyRef.name);
-    // without an HTTP or TCP check nothing would ever set the condition, and the pods would never become ready
-    if (policy == null || policy.getSpec() == null || policy.getSpec().readinessGate == null
-        || !HealthPolicyReconciler.HealthPolicyValidation.problems(policy.getSpec()).isEmpty()
-        || !ReadinessGates.hasPodChecks(policy.getSpec())) {
-      readinessGates.forget(ns, release.getMetadata().getName());
-      return null;
-    }
-    Color color = Color.parse(status.currentColor);
-    if (color != null) {
-      readinessGates.watch(ns, release.getMetadata().getName(), release.previewServiceName(), policy.getSpec(), color.label(),
-          release.deploymentName(color));
-    }
-    return policy.getSpec().readinessGate.conditionType;
+    return readinessGates.ensure(release);
   }
 
   // ---- for the HealthPolicy reconciler -------------------------------------------------------------------
@@ -320,7 +316,27 @@ public class PolicyHealthGate implements HealthGate {
         probing.policyTrigger.fire(u.namespace(), u.policy());
       }
     });
-    readinessGates.sweep();
+    discoverReadinessGates();
+  }
+
+  /**
+   * Readiness gates of every release in the controller's cache, on a worker thread (starting a namespace's informers
+   * blocks): a paused release is not reconciled as far as its gate, yet the pods the kubelet recreates must get it.
+   */
+  private void discoverReadinessGates() {
+    IndexerResourceCache<AppRelease> cache = releases;
+    if (cache == null) {
+      return;
+    }
+    long since = System.nanoTime();
+    vertx.executeBlocking(() -> {
+      try {
+        readinessGates.discover(cache.list().toList(), since);
+      } catch (RuntimeException e) {
+        LOG.warnf(e, "readiness gates: discovery failed; next try in 10 s");
+      }
+      return null;
+    }, false);
   }
 
   static String failures(ProbeSnapshot snap) {
