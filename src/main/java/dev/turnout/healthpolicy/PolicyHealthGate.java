@@ -333,7 +333,8 @@ public class PolicyHealthGate implements HealthGate {
       try {
         readinessGates.discover(cache.list().toList(), since);
       } catch (RuntimeException e) {
-        LOG.warnf(e, "readiness gates: discovery failed; next try in 10 s");
+        // e.g. a standby replica whose controller has not started its informers: nothing to discover yet
+        LOG.debugf(e, "readiness gates: discovery failed; next try in 10 s");
       }
       return null;
     }, false);
