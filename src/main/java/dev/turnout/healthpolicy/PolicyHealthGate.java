@@ -16,7 +16,6 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
-import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.quarkus.runtime.StartupEvent;
@@ -33,7 +32,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
-import org.jboss.logging.Logger;
 
 /**
  * The HealthPolicy gates of AppReleases: probes the preview Service of the color under test before the switch and
@@ -47,7 +45,6 @@ import org.jboss.logging.Logger;
  */
 @ApplicationScoped
 public class PolicyHealthGate implements HealthGate {
-  private static final Logger LOG = Logger.getLogger(PolicyHealthGate.class);
   static final Duration IDLE = Duration.ofSeconds(90);
   static final String PRE = "pre";
   static final String POST = "post";
@@ -64,8 +61,6 @@ public class PolicyHealthGate implements HealthGate {
 
   private final ConcurrentHashMap<String, Use> uses = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Long> touched = new ConcurrentHashMap<>();
-  /** The AppRelease controller's cache, for {@link ReadinessGates#discover}; null before the controller registered. */
-  private volatile IndexerResourceCache<AppRelease> releases;
 
   void onStart(@Observes StartupEvent e) {
     scheduler.onRound(this::roundDone);
@@ -191,7 +186,7 @@ public class PolicyHealthGate implements HealthGate {
                 .collect(Collectors.toSet()))
             .build(),
         context);
-    releases = context.getPrimaryCache();
+    readinessGates.releases(context.getPrimaryCache());
     return List.of(probing.releaseTrigger, policies);
   }
 
@@ -316,28 +311,7 @@ public class PolicyHealthGate implements HealthGate {
         probing.policyTrigger.fire(u.namespace(), u.policy());
       }
     });
-    discoverReadinessGates();
-  }
-
-  /**
-   * Readiness gates of every release in the controller's cache, on a worker thread (starting a namespace's informers
-   * blocks): a paused release is not reconciled as far as its gate, yet the pods the kubelet recreates must get it.
-   */
-  private void discoverReadinessGates() {
-    IndexerResourceCache<AppRelease> cache = releases;
-    if (cache == null) {
-      return;
-    }
-    long since = System.nanoTime();
-    vertx.executeBlocking(() -> {
-      try {
-        readinessGates.discover(cache.list().toList(), since);
-      } catch (RuntimeException e) {
-        // e.g. a standby replica whose controller has not started its informers: nothing to discover yet
-        LOG.debugf(e, "readiness gates: discovery failed; next try in 10 s");
-      }
-      return null;
-    }, false);
+    readinessGates.discoverSoon();
   }
 
   static String failures(ProbeSnapshot snap) {

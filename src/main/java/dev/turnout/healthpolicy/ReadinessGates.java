@@ -7,8 +7,7 @@ import dev.turnout.healthpolicy.probe.ProbeScheduler;
 import dev.turnout.healthpolicy.probe.ProbeSnapshot;
 import dev.turnout.healthpolicy.probe.RoundResult;
 import dev.turnout.healthpolicy.probe.Target;
-import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.ContainerPort;
+import dev.turnout.healthpolicy.probe.Targets;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.ServicePort;
@@ -20,16 +19,17 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
+import io.vertx.core.Vertx;
 import jakarta.inject.Inject;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
+import org.jboss.logging.Logger;
 
 /**
  * Pod readiness gates ({@code spec.readinessGate.conditionType}): every pod of a release whose spec carries the gate,
@@ -50,12 +50,18 @@ import java.util.stream.Collectors;
  */
 @ApplicationScoped
 public class ReadinessGates {
+  private static final Logger LOG = Logger.getLogger(ReadinessGates.class);
   static final String PODS = "/pods/";
+  /** Why a readiness gate without per-pod checks is refused (CRD) or ignored (operator), naming the field. */
+  static final String NEEDS_POD_CHECK = "spec.readinessGate: a readiness gate needs at least one per-pod check (http,"
+      + " or tcp without host): tcp checks with a host and prometheus checks are dependency checks of the release and"
+      + " say nothing about one pod";
 
   @Inject ProbeScheduler scheduler;
   @Inject HealthProbing probing;
   @Inject KubernetesClient client;
   @Inject Clock clock;
+  @Inject Vertx vertx;
 
   /** A release's readiness gate, from its HealthPolicy; {@code podChecks} is the JSON of the per-pod checks' policy. */
   record Watch(String namespace, String release, String conditionType, String service, List<ServicePort> ports,
@@ -68,17 +74,14 @@ public class ReadinessGates {
   private final ConcurrentHashMap<String, Long> ensured = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Registered> pods = new ConcurrentHashMap<>();
   private PodConditionWriter writer;
+  /** The AppRelease controller's cache, for {@link #discover}; null before the controller registered its sources. */
+  private volatile IndexerResourceCache<AppRelease> releases;
 
   @PostConstruct
   void init() {
     writer = new PodConditionWriter((ns, pod, patch) -> client.pods().inNamespace(ns).withName(pod).subresource("status")
         .patch(PatchContext.of(PatchType.JSON), patch), clock);
   }
-
-  /** Why a readiness gate without per-pod checks is refused (CRD) or ignored (operator), naming the field. */
-  static final String NEEDS_POD_CHECK = "spec.readinessGate: a readiness gate needs at least one per-pod check (http,"
-      + " or tcp without host): tcp checks with a host and prometheus checks are dependency checks of the release and"
-      + " say nothing about one pod";
 
   static boolean isKey(String key) {
     return key.contains(PODS);
@@ -131,6 +134,32 @@ public class ReadinessGates {
     if (watches.remove(key) != null) {
       pods.keySet().stream().filter(k -> k.startsWith(key + PODS)).toList().forEach(this::unregister);
     }
+  }
+
+  /** The AppRelease controller's cache of releases, which {@link #discoverSoon} goes over. */
+  void releases(IndexerResourceCache<AppRelease> cache) {
+    releases = cache;
+  }
+
+  /**
+   * {@link #discover} over the controller's cache, on a worker thread (starting a namespace's informers blocks): a paused
+   * release is not reconciled as far as its gate, yet the pods the kubelet recreates must get it. Called every 10 s.
+   */
+  void discoverSoon() {
+    IndexerResourceCache<AppRelease> cache = releases;
+    if (cache == null) {
+      return;
+    }
+    long since = System.nanoTime();
+    vertx.executeBlocking(() -> {
+      try {
+        discover(cache.list().toList(), since);
+      } catch (RuntimeException e) {
+        // e.g. a standby replica whose controller has not started its informers: nothing to discover yet
+        LOG.debugf(e, "readiness gates: discovery failed; next try in 10 s");
+      }
+      return null;
+    }, false);
   }
 
   /**
@@ -221,38 +250,7 @@ public class ReadinessGates {
   /** Runs on the event loop: the pod, from the informer cache, as the one endpoint of its own rounds. */
   private Target target(Watch w, String podName) {
     Pod p = probing.pod(w.namespace(), podName);
-    List<Target.Endpoint> endpoints = new ArrayList<>();
-    if (p != null && gated(p, w)) {
-      Map<String, Integer> ports = new LinkedHashMap<>();
-      for (ServicePort sp : w.ports()) {
-        Integer port = containerPort(p, sp);
-        if (port != null) {
-          ports.put(sp.getName() == null ? "" : sp.getName(), port);
-        }
-      }
-      endpoints.add(new Target.Endpoint(p.getStatus().getPodIP(), ports, podName));
-    }
-    return new Target(w.namespace(), w.service(), null, w.ports(), endpoints);
-  }
-
-  static Integer containerPort(Pod pod, ServicePort sp) {
-    if (sp.getTargetPort() == null) {
-      return sp.getPort();
-    }
-    if (sp.getTargetPort().getIntVal() != null) {
-      return sp.getTargetPort().getIntVal();
-    }
-    String name = sp.getTargetPort().getStrVal();
-    for (Container c : pod.getSpec().getContainers()) {
-      if (c.getPorts() != null) {
-        for (ContainerPort cp : c.getPorts()) {
-          if (name.equals(cp.getName())) {
-            return cp.getContainerPort();
-          }
-        }
-      }
-    }
-    return null;
+    return Targets.ofPod(w.namespace(), w.service(), w.ports(), p != null && gated(p, w) ? p : null);
   }
 
   /** After each round of a pod's key (event loop): decides the pod's condition and hands a change to the writer. */

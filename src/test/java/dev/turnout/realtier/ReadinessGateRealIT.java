@@ -29,7 +29,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * HealthPolicy readiness gates on the real tier (issue 10, items 9 and 10): real ReplicaSets recreate deleted pods
  * under real names ({@code <deployment>-<replicaset hash>-<random>}), and the operator, with the chart's RBAC, sets each
- * pod's condition from that pod's own rounds, on both colors, after a revert and while the release is paused.
+ * pod's condition from that pod's own rounds, on both colors, after a revert, while the release is paused and after an
+ * operator restart during the pause.
  */
 class ReadinessGateRealIT {
   static final Duration WAIT = Duration.ofSeconds(90);
@@ -120,7 +121,7 @@ class ReadinessGateRealIT {
   }
 
   @Test
-  void afterAnAutomaticRevertAndWhilePausedAReplacedLivePodBecomesReadyThroughTheGate() throws Exception {
+  void afterAnAutomaticRevertWhilePausedAndAfterARestartAReplacedLivePodBecomesReadyThroughTheGate() throws Exception {
     String name = "reverted";
     FastApiBackend green = new FastApiBackend(ORIGIN);
     release(name, new FastApiBackend(ORIGIN), green, spec -> spec.postPromotion.windowSeconds = 600);
@@ -147,6 +148,11 @@ class ReadinessGateRealIT {
     eventually(() -> assertThat(status(name).phase).isEqualTo("Paused"));
     aDeletedPodIsReplacedAndPassesTheGate(name, "blue");
     assertThat(activeColor(name)).isEqualTo("blue");
+
+    // an operator restarted while the release is paused finds the gate by itself (no reconcile of it asks for it)
+    NS.tier().killOperator();
+    NS.tier().startOperator();
+    aDeletedPodIsReplacedAndPassesTheGate(name, "blue");
     // a paused release's reconcile no longer asks about its post-promotion checks: their entry leaves the policy's
     // status about 90 s later (docs/healthpolicy.md), a change; idle is measured after it
     await().atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofSeconds(1)).until(() -> client()
