@@ -190,26 +190,17 @@ public class PolicyHealthGate implements HealthGate {
                 .collect(Collectors.toSet()))
             .build(),
         context);
+    readinessGates.releases(context.getPrimaryCache());
     return List.of(probing.releaseTrigger, policies);
   }
 
+  /**
+   * The readiness gate's condition type, for every pod of the release (both colors, any revision; see
+   * {@link ReadinessGates}); {@code status} is not needed: the gate covers pods, not a color.
+   */
   @Override
   public String readinessGateCondition(AppRelease release, AppReleaseStatus status) {
-    String ns = release.getMetadata().getNamespace();
-    HealthPolicy policy = probing.policy(ns, release.getSpec().healthPolicyRef.name);
-    // without an HTTP or TCP check nothing would ever set the condition, and the pods would never become ready
-    if (policy == null || policy.getSpec() == null || policy.getSpec().readinessGate == null
-        || !HealthPolicyReconciler.HealthPolicyValidation.problems(policy.getSpec()).isEmpty()
-        || !ReadinessGates.hasPodChecks(policy.getSpec())) {
-      readinessGates.forget(ns, release.getMetadata().getName());
-      return null;
-    }
-    Color color = Color.parse(status.currentColor);
-    if (color != null) {
-      readinessGates.watch(ns, release.getMetadata().getName(), release.previewServiceName(), policy.getSpec(), color.label(),
-          release.deploymentName(color));
-    }
-    return policy.getSpec().readinessGate.conditionType;
+    return readinessGates.ensure(release);
   }
 
   // ---- for the HealthPolicy reconciler -------------------------------------------------------------------
@@ -321,7 +312,7 @@ public class PolicyHealthGate implements HealthGate {
         .map(java.util.Map.Entry::getKey)
         .collect(Collectors.toSet());
     stale.forEach(this::drop);
-    readinessGates.sweep();
+    readinessGates.discoverSoon();
   }
 
   static String failures(ProbeSnapshot snap) {
