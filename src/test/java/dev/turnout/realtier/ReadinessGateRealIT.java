@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.function.Consumer;
 import org.awaitility.core.ThrowingRunnable;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
@@ -32,6 +33,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * pod's condition from that pod's own rounds, on both colors, after a revert, while the release is paused and after an
  * operator restart during the pause.
  */
+// stops, kills or restarts the operator (or judges its leadership): nothing else may run meanwhile
+@Isolated
 class ReadinessGateRealIT {
   static final Duration WAIT = Duration.ofSeconds(90);
   static final String ORIGIN = "https://app.example";

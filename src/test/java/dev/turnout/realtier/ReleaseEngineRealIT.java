@@ -291,34 +291,6 @@ class ReleaseEngineRealIT {
     });
   }
 
-  @Test // items 1 and 4
-  void aPromoteTokenIsConsumedWithTheSwitchAndNeverPromotesTheNextRevision() throws Exception {
-    ReleaseView r = live("token", ar -> { });
-    Releases.update(client(), NS.name(), "token", a -> {
-      a.getSpec().strategy.autoPromote = false;
-      a.getSpec().version = "1.1.0";
-    });
-    eventually(() -> {
-      assertThat(r.status().currentRevision).isEqualTo(2L);
-      assertThat(r.status().phase).isEqualTo("AwaitingPromotion");
-    });
-    Releases.update(client(), NS.name(), "token", a -> a.getMetadata().getAnnotations().put(Labels.PROMOTE, "t1"));
-    Service switched = await().atMost(WAIT).pollInterval(Duration.ofMillis(20)).until(r::activeService,
-        s -> s != null && "green".equals(s.getSpec().getSelector().get(Labels.COLOR)));
-    NS.tier().killOperator(); // kill -9 right after the switch, before its status write if the timing allows
-    NS.tier().startOperator();
-    assertThat(switched.getMetadata().getAnnotations()).as("annotations written with the selector")
-        .containsEntry("turnout.dev/promote-token", "t1").containsEntry("turnout.dev/serving-revision", "2")
-        .containsEntry("turnout.dev/switch-reason", "Promoted");
-    Releases.update(client(), NS.name(), "token", a -> a.getSpec().version = "1.2.0");
-    keeping("the consumed token t1 promoted revision 3", () -> "green".equals(r.activeColor()))
-        .atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
-          assertThat(r.status().currentRevision).isEqualTo(3L);
-          assertThat(r.status().phase).isEqualTo("AwaitingPromotion");
-        });
-    await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(8)).until(() -> "green".equals(r.activeColor()));
-  }
-
   @Test // item 7
   void aRevisionRevertedAutomaticallyIsNotSwitchedToAgainByItself() throws Exception {
     FastApiBackend green = watched("rejected", 30);
