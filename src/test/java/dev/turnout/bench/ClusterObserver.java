@@ -159,6 +159,11 @@ final class ClusterObserver implements AutoCloseable {
     return Optional.ofNullable(last);
   }
 
+  /** How many times the Service's selector was seen changing to {@code color}. */
+  long changes(String namespace, String service, String color) {
+    return changes.stream().filter(c -> c.namespace().equals(namespace) && c.service().equals(service) && c.color().equals(color)).count();
+  }
+
   /** The pods of the namespace that became Ready, whose labels include {@code labels}. */
   List<Ready> ready(String namespace, Map<String, String> labels) {
     return ready.values().stream()
