@@ -97,7 +97,11 @@ class RevertBenchmark {
           throw e;
         }
         toSwitch = namespaces.stream().filter(ns -> !watching(seen, ns)).toList();
-        toSwitch.forEach(ns -> anomalies.add("reverted on its own after the switch, before any outage: " + describe(seen, ns)));
+        if (!toSwitch.isEmpty()) {
+          AppRelease first = client.resources(AppRelease.class).inNamespace(toSwitch.get(0)).withName("backend").get();
+          anomalies.add(String.format("%d release(s) reverted on their own right after switch %d, before any outage, and got"
+              + " another version: %s; %s: %s", toSwitch.size(), attempt + 1, toSwitch, toSwitch.get(0), first.getStatus().message));
+        }
       }
       List<String> measured = namespaces.stream().filter(ns -> watching(seen, ns)).toList();
 
