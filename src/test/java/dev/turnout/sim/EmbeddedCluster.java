@@ -41,9 +41,10 @@ import java.util.stream.Stream;
  *       way round), this class registers Pods, Deployments, Jobs, CronJobs and Services as having
  *       one, as in a real cluster.
  *   <li>Deleting ignores propagationPolicy (no cascade) but honours finalizers.
- *   <li>Server-side apply (application/apply-patch+yaml) is rejected with 415; JSON patch, merge
- *       patch, PUT and POST work. Label selectors support only = and != (set-based ones are
- *       ignored, i.e. match everything).
+ *   <li>Server-side apply (application/apply-patch+yaml) is rejected with 415 by the mock, and
+ *       done by {@link ServerSideApply} in front of it; JSON patch, merge patch, PUT and POST
+ *       work. Label selectors support only = and != (set-based ones are ignored, i.e. match
+ *       everything).
  * </ul>
  */
 public final class EmbeddedCluster implements AutoCloseable {
