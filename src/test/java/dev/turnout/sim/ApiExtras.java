@@ -41,6 +41,7 @@ import java.util.regex.Pattern;
  *       whose {@code test} op fails is answered 422, as by the real server (the mock fails without a Status).
  *   <li>Name and label rules of the real API server, which the mock does not check: see {@link NameRules}.
  *   <li>Server-side apply, which the mock answers with 415: see {@link ServerSideApply}.
+ *   <li>Validating admission webhooks that tests install: see {@link AdmissionWebhooks}.
  * </ul>
  * EmbeddedCluster puts it in front of the mock's CRUD dispatcher, so tests, `make run` and kubectl see the same API.
  */
@@ -73,11 +74,13 @@ final class ApiExtras extends Dispatcher implements CustomResourceAware {
   /** The CRDs applied through EmbeddedCluster, read at each request (they are few). */
   private final List<CustomResourceDefinition> crds;
   private final ServerSideApply serverSideApply;
+  private final AdmissionWebhooks webhooks;
 
-  ApiExtras(Dispatcher original, List<CustomResourceDefinition> crds) {
+  ApiExtras(Dispatcher original, List<CustomResourceDefinition> crds, AdmissionWebhooks webhooks) {
     this.original = original;
     this.crds = crds;
     this.serverSideApply = new ServerSideApply(original);
+    this.webhooks = webhooks;
   }
 
   /** Status subresources and scopes of kinds are the CRUD dispatcher's business. */
@@ -88,6 +91,10 @@ final class ApiExtras extends Dispatcher implements CustomResourceAware {
 
   @Override
   public MockResponse dispatch(RecordedRequest request) {
+    MockResponse denied = webhooks.check(request);
+    if (denied != null) {
+      return denied;
+    }
     if (ServerSideApply.isApply(request)) {
       return withRealReason(request, serverSideApply.handle(request));
     }

@@ -26,7 +26,8 @@ import java.util.regex.Pattern;
  *   <li>label values: at most 63 characters, empty or alphanumeric at both ends with [-_.a-zA-Z0-9] between; label
  *       keys: an optional DNS subdomain prefix and '/', then a name of at most 63 such characters. Checked in
  *       metadata.labels, spec.selector (Services, matchLabels) and pod/job templates;
- *   <li>container names (containers and initContainers of a pod template): RFC 1123 labels
+ *   <li>container names (containers and initContainers of Pods and of the pod templates of Deployments, ReplicaSets,
+ *       StatefulSets, DaemonSets and Jobs): RFC 1123 labels
  *       (https://kubernetes.io/docs/concepts/workloads/pods/#working-with-pods names the same rule).
  * </ul>
  * Patches are not checked (the result is the mock's to compute), except server-side apply, whose result
@@ -103,10 +104,13 @@ final class NameRules {
     labels("spec.jobTemplate.metadata.labels", spec.path("jobTemplate").path("metadata").path("labels"), errors);
     labels("spec.jobTemplate.spec.template.metadata.labels",
         spec.path("jobTemplate").path("spec").path("template").path("metadata").path("labels"), errors);
+    // pod templates of the built-in workloads (a custom resource's spec.template is the CRD schema's business)
+    boolean workload = List.of("Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job").contains(kind);
     for (String list : List.of("containers", "initContainers")) {
-      JsonNode containers = spec.path("template").path("spec").path(list);
-      for (int i = 0; i < containers.size(); i++) {
-        label1123("spec.template.spec." + list + "[" + i + "].name", containers.get(i).path("name").asText(""), errors);
+      JsonNode containers = "Pod".equals(kind) ? spec.path(list) : workload ? spec.path("template").path("spec").path(list) : null;
+      String field = "Pod".equals(kind) ? "spec." : "spec.template.spec.";
+      for (int i = 0; containers != null && i < containers.size(); i++) {
+        label1123(field + list + "[" + i + "].name", containers.get(i).path("name").asText(""), errors);
       }
     }
     return errors.isEmpty() ? null : invalid(kind, name, errors);
