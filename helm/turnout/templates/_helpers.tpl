@@ -39,6 +39,11 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 - apiGroups: [apps]
   resources: [deployments]
   verbs: [get, list, watch, create, update, patch]
+# one ControllerRevision per release revision records what its pods run (to rebuild a deleted or edited color);
+# data is immutable, so a stale record is deleted and created again, and records past revisionHistoryLimit are deleted
+- apiGroups: [apps]
+  resources: [controllerrevisions]
+  verbs: [get, list, watch, create, delete]
 - apiGroups: [""]
   resources: [services]
   verbs: [get, list, watch, create, update, patch]

@@ -13,6 +13,7 @@ import dev.turnout.common.StaleReadGuard;
 import dev.turnout.common.StatusPatcher;
 import dev.turnout.common.WriteCounter;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.ControllerRevision;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
@@ -63,6 +64,7 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
 
   private final StaleReadGuard staleReads = new StaleReadGuard();
   private final PostPromotionWatch watch = new PostPromotionWatch();
+  private final WriteHistory history = new WriteHistory();
 
   @Override
   public List<EventSource<?, AppRelease>> prepareEventSources(EventSourceContext<AppRelease> context) {
@@ -71,6 +73,7 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
         OwnedInformers.byOwnerLabel(Service.class, AppRelease.class, Labels.RELEASE, context),
         OwnedInformers.byOwnerLabel(EndpointSlice.class, AppRelease.class, Labels.RELEASE, context),
         OwnedInformers.byOwnerLabel(Job.class, AppRelease.class, Labels.RELEASE, context),
+        OwnedInformers.byOwnerLabel(ControllerRevision.class, AppRelease.class, Labels.RELEASE, context),
         backupsOfReleases(context)));
     // the health gate's own sources: a reconcile when a gate changes, or when a referenced HealthPolicy changes
     sources.addAll(healthGate.eventSources(context));
@@ -139,7 +142,7 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
       status.message = "paused: no change is made to owned objects until spec.paused is false";
       return;
     }
-    OwnedWrites writes = new OwnedWrites(client, this.writes, context, run.release, run.snapshot);
+    OwnedWrites writes = new OwnedWrites(client, this.writes, context, run, events, history);
     TrafficSwitcher traffic = new TrafficSwitcher(run, writes, events, metrics);
     Rollbacks rollbacks = new Rollbacks(run, traffic, events, metrics);
 
@@ -148,31 +151,48 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
     // 2. a change of what the pods run is a new revision
     String readinessGate = run.spec().healthPolicyRef == null ? null : healthGate.readinessGateCondition(run.release, status);
     newRevisionIfChanged(run, readinessGate);
-    // 3. traffic back: a rollback token, or the post-promotion watch
-    rollbacks.onToken();
-    PostPromotionWatch.Revert revert = watch.check(run, healthGate);
-    if (revert != null) {
-      rollbacks.revert(revert);
-    }
-    // 4. the owned objects as planned
-    ColorDeployments.ensure(run, writes, readinessGate, ScaleDownScheduler.due(run));
+    // 3. traffic back: a rollback token, or the post-promotion watch (a refused switch leaves traffic where it is)
+    refusable(() -> {
+      rollbacks.onToken();
+      PostPromotionWatch.Revert revert = watch.check(run, healthGate);
+      if (revert != null) {
+        rollbacks.revert(revert);
+      }
+    });
+    // 4. the owned objects as planned (and as they were, when someone deleted or changed them)
+    RevisionTemplates templates = new RevisionTemplates(run, writes, readinessGate);
+    ColorDeployments.ensure(run, writes, templates, ScaleDownScheduler.due(run));
     Color preview = status.currentColor != null ? Color.parse(status.currentColor) : Color.blue;
     status.previewColor = preview.label();
-    Service previewActual = run.snapshot.service(run.release.previewServiceName());
-    writes.apply(previewActual, ReleaseObjectsFactory.service(run.release, run.release.previewServiceName(), preview, "preview"),
-        d -> ReleaseObjectsFactory.preserveServiceFields(d, previewActual));
-    traffic.ensure();
+    String previewName = run.release.previewServiceName();
+    refusable(() -> writes.apply(run.snapshot.service(previewName),
+        ReleaseObjectsFactory.service(run.release, previewName, preview, "preview"),
+        new OwnedWrites.Role("the preview Service", writes.seen("Service", previewName))));
+    refusable(traffic::ensure);
+    templates.prune();
     // 5. the gates of the revision under test, and its switch
     if (run.rolloutPending()) {
       PromotionGates.Decision decision = PromotionGates.evaluate(run, writes, events, backupGate, healthGate);
       if (decision instanceof PromotionGates.Fail f) {
         failRevision(run, writes, f.reason(), f.message());
       } else if (decision instanceof PromotionGates.Promote p) {
-        traffic.promote(Color.parse(status.currentColor), p.token());
+        refusable(() -> traffic.promote(Color.parse(status.currentColor), p.token()));
       }
     }
     // 6. after the switch: convergence, then the previous color's scale-down
-    ScaleDownScheduler.afterSwitch(run, writes, events, metrics, healthGate);
+    refusable(() -> ScaleDownScheduler.afterSwitch(run, writes, events, metrics, healthGate));
+  }
+
+  /**
+   * Runs a step whose write the API server may refuse: the refusal is already recorded in the run (conditions, Event,
+   * retry with backoff), and the steps after it go on where that is safe.
+   */
+  private static void refusable(Runnable step) {
+    try {
+      step.run();
+    } catch (OwnedWrites.Refused refused) {
+      // see OwnedWrites: nothing moved, the next attempt comes with backoff
+    }
   }
 
   private void blockOnOwnership(ReleaseRun run, String conflict) {
@@ -237,7 +257,7 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
         + Objects.toString(status.activeColor, "nothing") + ": " + message);
     metrics.failed(run.release, reason);
     // release the failed color's capacity now rather than on the next pass
-    writes.scale(run.snapshot.deployment(Color.parse(status.currentColor)), 0);
+    refusable(() -> writes.scale(run.snapshot.deployment(Color.parse(status.currentColor)), 0));
   }
 
   private void writeStatus(AppRelease release, AppReleaseStatus before, AppReleaseStatus status, ReleaseRun run, String error) {

@@ -69,7 +69,21 @@ public final class AppReleaseStatusAggregator {
     status.replicas = live == null ? null : d == null || d.getStatus() == null || d.getStatus().getReplicas() == null ? 0 : d.getStatus().getReplicas();
     status.selector = live == null ? null : dev.turnout.common.Labels.INSTANCE + "=" + run.release.getMetadata().getName() + ","
         + dev.turnout.common.Labels.COLOR + "=" + live.label();
-    aggregate(run.release, status, run.now, run.gates, liveShortfall(run, d, ready), ready);
+    aggregate(run.release, status, run.now, run.gates, liveShortfall(run, d, ready), ready, liveRefusal(run));
+  }
+
+  /** A refused write of what serves or may serve again: the live color, the previous color kept for rollback, the active Service. */
+  static String liveRefusal(ReleaseRun run) {
+    AppReleaseStatus status = run.status;
+    List<ReleaseRun.RefusedWrite> live = new ArrayList<>();
+    for (String color : new String[] {status.activeColor, status.previousColor}) {
+      Color c = Color.parse(color);
+      if (c != null && !(run.rolloutPending() && color.equals(status.currentColor))) {
+        live.add(run.refusal("Deployment", run.release.deploymentName(c)));
+      }
+    }
+    live.add(run.refusal("Service", run.release.activeServiceName()));
+    return live.stream().filter(java.util.Objects::nonNull).map(ReleaseRun.RefusedWrite::describe).findFirst().orElse(null);
   }
 
   /** Fewer ready pods in the live color than it runs, once the switch has converged; null when whole. */
@@ -87,6 +101,12 @@ public final class AppReleaseStatusAggregator {
 
   /** The one-line summary of status.message: what blocks, failed, was rolled back, or what serves. */
   static String message(ReleaseRun run) {
+    String message = summary(run);
+    String refused = liveRefusal(run);
+    return refused == null ? message : message + "; " + refused;
+  }
+
+  private static String summary(ReleaseRun run) {
     AppReleaseStatus status = run.status;
     RevisionRecord rec = run.currentRecord();
     GateCondition refs = run.gates.get(REFERENCES);
@@ -113,9 +133,10 @@ public final class AppReleaseStatusAggregator {
   /**
    * @param liveShortfall why the live color has fewer ready pods than it should (e.g. "1/3 pods of blue ready"),
    *     or null when it is whole
+   * @param liveRefusal a write to the live color's objects that the API server refused, in its words, or null
    */
   public static void aggregate(AppRelease release, AppReleaseStatus status, Instant now, Map<String, GateCondition> gates,
-      String liveShortfall, int liveReadyPods) {
+      String liveShortfall, int liveReadyPods, String liveRefusal) {
     Long generation = release.getMetadata().getGeneration();
     List<Condition> conditions = new ArrayList<>(status.conditions == null ? List.of() : status.conditions);
     for (GateCondition g : gates.values()) {
@@ -144,7 +165,7 @@ public final class AppReleaseStatusAggregator {
       phase = promotion != null && AWAITING_REASONS.contains(promotion.reason()) ? Phase.AwaitingPromotion.name() : Phase.Progressing.name();
     } else if (live && status.switchConvergedAt == null) {
       phase = Phase.Progressing.name();
-    } else if (live && liveShortfall != null) {
+    } else if (live && (liveShortfall != null || liveRefusal != null)) {
       phase = Phase.Degraded.name();
     } else if (live) {
       phase = Phase.Healthy.name();
@@ -166,14 +187,18 @@ public final class AppReleaseStatusAggregator {
         pending ? "revision " + status.currentRevision + " rolling out to " + status.currentColor : status.message,
         generation, now);
     boolean shortfall = live && liveShortfall != null;
-    boolean degraded = Outcome.Failed.name().equals(outcome) || Outcome.RolledBack.name().equals(outcome) || blocked || shortfall;
-    String degradedReason = Outcome.Failed.name().equals(outcome) ? "RevisionFailed"
+    boolean refused = live && liveRefusal != null;
+    boolean degraded = Outcome.Failed.name().equals(outcome) || Outcome.RolledBack.name().equals(outcome) || blocked
+        || shortfall || refused;
+    String degradedReason = refused ? "WriteRefused"
+        : Outcome.Failed.name().equals(outcome) ? "RevisionFailed"
         : Outcome.RolledBack.name().equals(outcome) ? "RevisionRolledBack"
         : blocked ? "Blocked"
         : shortfall ? "LiveColorUnderReplicated"
         : "AsExpected";
     conditions = Conditions.set(conditions, DEGRADED, degraded, degradedReason,
-        !degraded ? "" : shortfall && !blocked && outcome != null && !Outcome.Failed.name().equals(outcome)
+        !degraded ? "" : refused ? liveRefusal
+            : shortfall && !blocked && outcome != null && !Outcome.Failed.name().equals(outcome)
             && !Outcome.RolledBack.name().equals(outcome) ? liveShortfall : status.message,
         generation, now);
     if (!pending) {

@@ -7,7 +7,8 @@ import java.util.Optional;
 
 /**
  * Gate HooksSucceeded: the pre-promotion hook Jobs, run one after the other against the color under test. A Job that
- * does not exist yet is created; a failed one fails the revision.
+ * does not exist yet is created; a failed one fails the revision; one the API server refuses keeps the gate closed
+ * (reason WriteRefused) and is retried with backoff.
  */
 final class HookGate {
   /** The gate's result; {@code failed} when a hook failed, which fails the revision. */
@@ -26,7 +27,12 @@ final class HookGate {
         job = writes.client().batch().v1().jobs().inNamespace(run.namespace()).withName(name).get();
       }
       if (job == null) {
-        writes.create(ReleaseObjectsFactory.hookJob(run.release, hook, name, color, run.status.currentRevision));
+        try {
+          writes.create(ReleaseObjectsFactory.hookJob(run.release, hook, name, color, run.status.currentRevision));
+        } catch (OwnedWrites.Refused refused) {
+          // retried with backoff; the revision waits (and fails at its progress deadline if the spec is not fixed)
+          return new Result(GateResult.waiting("WriteRefused", "hook " + hook.name + ": " + refused.write.describe()), false);
+        }
         events.normal(run.release, "HookStarted", "pre-promotion hook " + hook.name + " started as Job " + name);
         return new Result(GateResult.waiting("HookRunning", "hook " + hook.name + " (Job " + name + ") running"), false);
       }

@@ -15,7 +15,6 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,6 +47,16 @@ public final class ReleaseObjectsFactory {
   /** As above, with a pod readiness gate of this condition type (the HealthPolicy's readinessGate), when not null. */
   public static Deployment deployment(AppRelease release, Color color, long revision, String revisionHash,
       String configChecksum, int replicas, String readinessGateCondition) {
+    return deployment(release, color, podTemplate(release, color, revision, configChecksum, readinessGateCondition),
+        revisionHash, replicas);
+  }
+
+  /**
+   * The pod template a revision runs on a color: the spec's template with the color's and revision's labels, the
+   * config checksum and the readiness gate. What a revision ran is recorded from this ({@link RevisionTemplates}).
+   */
+  public static PodTemplateSpec podTemplate(AppRelease release, Color color, long revision, String configChecksum,
+      String readinessGateCondition) {
     PodTemplateSpec template =
         Serialization.clone(release.getSpec().template == null ? new PodTemplateSpec() : release.getSpec().template);
     if (readinessGateCondition != null && template.getSpec() != null) {
@@ -68,12 +77,24 @@ public final class ReleaseObjectsFactory {
       // a change of referenced Secrets/ConfigMaps restarts pods, like the checksum annotation of Helm charts
       podAnnotations.put(Labels.CONFIG_CHECKSUM, configChecksum);
     }
-    podMeta.setAnnotations(podAnnotations);
+    // no empty map: applied, it would claim the field for nothing
+    podMeta.setAnnotations(podAnnotations.isEmpty() ? null : podAnnotations);
     template.setMetadata(podMeta);
+    return template;
+  }
 
+  /**
+   * A color's Deployment running {@code podTemplate} (see {@link #podTemplate}) with {@code replicas} pods. Written
+   * with server-side apply: Turnout owns exactly the fields set here, spec.replicas included.
+   */
+  public static Deployment deployment(AppRelease release, Color color, PodTemplateSpec podTemplate, String revisionHash, int replicas) {
     Map<String, String> labels = commonLabels(release);
     labels.put(Labels.COLOR, color.label());
-    labels.put(Labels.REVISION, Long.toString(revision));
+    String podRevision = podTemplate.getMetadata() == null || podTemplate.getMetadata().getLabels() == null
+        ? null : podTemplate.getMetadata().getLabels().get(Labels.REVISION);
+    if (podRevision != null) {
+      labels.put(Labels.REVISION, podRevision);
+    }
     return new DeploymentBuilder()
         .withMetadata(
             new ObjectMetaBuilder()
@@ -88,19 +109,16 @@ public final class ReleaseObjectsFactory {
         .withNewSelector()
         .withMatchLabels(colorSelector(release, color))
         .endSelector()
-        .withTemplate(template)
+        .withTemplate(Serialization.clone(podTemplate))
         .withProgressDeadlineSeconds(release.getSpec().strategyOrDefault().progressDeadline())
         .endSpec()
         .build();
   }
 
-  /** Hash of a color's desired Deployment without its replica count, which is scaled on its own. */
-  public static String deploymentHash(Deployment desired) {
-    Deployment copy = Serialization.clone(desired);
-    copy.getSpec().setReplicas(null);
-    return OwnedObjects.hash(copy);
-  }
-
+  /**
+   * A Service of the release, selecting a color. Written with server-side apply, it sets neither clusterIP nor type:
+   * the API server assigns the first, and a type someone else set is theirs.
+   */
   public static Service service(AppRelease release, String name, Color color, String role) {
     Map<String, String> labels = commonLabels(release);
     labels.put("turnout.dev/service-role", role);
@@ -117,18 +135,6 @@ public final class ReleaseObjectsFactory {
         .withPorts(release.getSpec().service.ports)
         .endSpec()
         .build();
-  }
-
-  /** Keeps the fields the API server assigns to a Service (clusterIP is immutable). */
-  public static Service preserveServiceFields(Service desired, Service actual) {
-    if (actual != null && actual.getSpec() != null) {
-      desired.getSpec().setClusterIP(actual.getSpec().getClusterIP());
-      desired.getSpec().setClusterIPs(actual.getSpec().getClusterIPs());
-      desired.getSpec().setIpFamilies(actual.getSpec().getIpFamilies());
-      desired.getSpec().setIpFamilyPolicy(actual.getSpec().getIpFamilyPolicy());
-      desired.getSpec().setType(actual.getSpec().getType());
-    }
-    return desired;
   }
 
   /** Job name of a pre-promotion hook for a revision: <release>-<hook>-r<revision>, shortened with a hash past 63. */

@@ -5,6 +5,8 @@ import dev.turnout.apprelease.AppReleaseStatusAggregator.Outcome;
 import dev.turnout.common.Conditions;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -19,7 +21,16 @@ final class ReleaseRun {
   final AppReleaseStatus status;
   final Instant now;
   final Map<String, GateCondition> gates = new TreeMap<>();
+  /** Writes of owned objects the API server refused in this pass (or that still wait for their retry). */
+  final List<RefusedWrite> refused = new ArrayList<>();
   private Duration requeue;
+
+  /** A write of an owned object the API server or an admission webhook refused, in the API server's words. */
+  record RefusedWrite(String kind, String name, String message) {
+    String describe() {
+      return kind + " " + name + " refused by the API server: " + message;
+    }
+  }
 
   ReleaseRun(AppRelease release, ReleaseSnapshot snapshot, AppReleaseStatus status, Instant now) {
     this.release = release;
@@ -68,6 +79,11 @@ final class ReleaseRun {
         && Outcome.Pending.name().equals(rec.outcome)
         && status.currentColor != null
         && !status.currentColor.equals(status.activeColor);
+  }
+
+  /** The refused write of this object in this pass, or null. */
+  RefusedWrite refusal(String kind, String name) {
+    return refused.stream().filter(r -> r.kind().equals(kind) && r.name().equals(name)).findFirst().orElse(null);
   }
 
   String annotation(String key) {

@@ -3,6 +3,7 @@ package dev.turnout.apprelease;
 import dev.turnout.common.Labels;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.ControllerRevision;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
@@ -15,7 +16,8 @@ import java.util.Map;
 
 /**
  * Everything a reconcile of one release reads about the objects it owns, once, from the informer caches: the color
- * Deployments, the two Services, their EndpointSlices and the hook Jobs. The parts of the release engine decide from
+ * Deployments, the two Services, their EndpointSlices, the hook Jobs and the ControllerRevisions recording what each
+ * revision runs. The parts of the release engine decide from
  * this and never read the API server for owned objects themselves. Writes made during the reconcile are recorded
  * here ({@link #wrote}) so that later steps see them.
  */
@@ -24,11 +26,13 @@ final class ReleaseSnapshot {
   private final Map<String, Service> services = new HashMap<>();
   private final Map<String, List<EndpointSlice>> slices = new HashMap<>();
   private final Map<String, Job> jobs = new HashMap<>();
+  private final Map<String, ControllerRevision> revisions = new HashMap<>();
   final ConfigResolver.ResolvedConfig config;
 
   ReleaseSnapshot(AppRelease release, List<Deployment> deployments, List<Service> services, List<EndpointSlice> slices,
-      List<Job> jobs, ConfigResolver.ResolvedConfig config) {
+      List<Job> jobs, List<ControllerRevision> revisions, ConfigResolver.ResolvedConfig config) {
     this.config = config;
+    revisions.forEach(r -> this.revisions.put(r.getMetadata().getName(), r));
     for (Deployment d : deployments) {
       Color color = Color.parse(label(d, Labels.COLOR));
       if (color != null && d.getMetadata().getName().equals(release.deploymentName(color))) {
@@ -51,6 +55,7 @@ final class ReleaseSnapshot {
         List.copyOf(context.getSecondaryResources(Service.class)),
         List.copyOf(context.getSecondaryResources(EndpointSlice.class)),
         List.copyOf(context.getSecondaryResources(Job.class)),
+        List.copyOf(context.getSecondaryResources(ControllerRevision.class)),
         config);
   }
 
@@ -70,6 +75,15 @@ final class ReleaseSnapshot {
     return jobs.get(name);
   }
 
+  /** The ControllerRevision recording what a revision runs (see {@link RevisionTemplates}), or null. */
+  ControllerRevision revision(String name) {
+    return revisions.get(name);
+  }
+
+  List<ControllerRevision> revisions() {
+    return List.copyOf(revisions.values());
+  }
+
   /** Records an object this reconcile wrote, so that the following steps decide from it. */
   void wrote(HasMetadata written) {
     if (written instanceof Deployment d) {
@@ -81,6 +95,8 @@ final class ReleaseSnapshot {
       services.put(s.getMetadata().getName(), s);
     } else if (written instanceof Job j) {
       jobs.put(j.getMetadata().getName(), j);
+    } else if (written instanceof ControllerRevision r) {
+      revisions.put(r.getMetadata().getName(), r);
     }
   }
 

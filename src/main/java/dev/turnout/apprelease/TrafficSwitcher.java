@@ -5,7 +5,6 @@ import dev.turnout.common.EventRecorder;
 import dev.turnout.common.Labels;
 import dev.turnout.common.Times;
 import io.fabric8.kubernetes.api.model.Service;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -120,7 +119,8 @@ final class TrafficSwitcher {
 
   /**
    * Keeps the active Service as decided once there is a live color: repairs a selector edited by hand (Event
-   * DriftRepaired) and keeps the annotations in line with status (e.g. a revision that matches the live pods).
+   * DriftRepaired), recreates a deleted Service, and keeps the annotations in line with status (e.g. a revision that
+   * matches the live pods).
    */
   void ensure() {
     AppReleaseStatus status = run.status;
@@ -132,8 +132,10 @@ final class TrafficSwitcher {
     Serving s = Serving.of(actual);
     boolean edited = s != null && s.selected() != active;
     Reason reason = s == null || s.reason() == null ? Reason.Promoted : s.reason();
+    // a hand-edited selector has its own Event below; any other change or a deletion is reported as the write repairs it
     write(active, status.activeRevision, reason, s == null ? status.lastPromoteToken : s.promoteToken(),
-        s == null ? status.lastRollbackToken : s.rollbackToken(), edited);
+        s == null ? status.lastRollbackToken : s.rollbackToken(),
+        edited ? null : new OwnedWrites.Role("the active Service, selecting " + active, true));
     if (edited) {
       events.warning(run.release, "DriftRepaired", String.format("Service %s selected %s by a change Turnout did not make;"
           + " set back to %s (revision %d). To move traffic, set annotation %s or %s on the AppRelease",
@@ -145,7 +147,7 @@ final class TrafficSwitcher {
   void promote(Color color, String promoteToken) {
     Serving s = serving();
     write(color, run.status.currentRevision, Reason.Promoted,
-        promoteToken != null ? promoteToken : s == null ? null : s.promoteToken(), s == null ? null : s.rollbackToken(), false);
+        promoteToken != null ? promoteToken : s == null ? null : s.promoteToken(), s == null ? null : s.rollbackToken(), null);
     if (promoteToken != null) {
       run.status.lastPromoteToken = promoteToken;
     }
@@ -156,14 +158,18 @@ final class TrafficSwitcher {
   void rollBack(Color from, Color to, String reason, String trigger, String rollbackToken) {
     Serving s = serving();
     write(to, run.status.previousRevision, "health".equals(trigger) ? Reason.Reverted : Reason.RolledBack,
-        s == null ? null : s.promoteToken(), rollbackToken != null ? rollbackToken : s == null ? null : s.rollbackToken(), false);
+        s == null ? null : s.promoteToken(), rollbackToken != null ? rollbackToken : s == null ? null : s.rollbackToken(), null);
     if (rollbackToken != null) {
       run.status.lastRollbackToken = rollbackToken;
     }
     recordRollback(from, to, reason, trigger);
   }
 
-  private void write(Color color, Long revision, Reason reason, String promoteToken, String rollbackToken, boolean force) {
+  /**
+   * Applies the active Service: the selector and the decision in one write, with the cached copy's resourceVersion as
+   * precondition, so that a switch decided from a stale copy is refused (409) rather than made twice.
+   */
+  private void write(Color color, Long revision, Reason reason, String promoteToken, String rollbackToken, OwnedWrites.Role role) {
     Service actual = run.snapshot.service(run.release.activeServiceName());
     Service desired = ReleaseObjectsFactory.service(run.release, run.release.activeServiceName(), color, "active");
     Map<String, String> annotations = new HashMap<>();
@@ -179,14 +185,10 @@ final class TrafficSwitcher {
       annotations.put(ROLLBACK_TOKEN, rollbackToken);
     }
     desired.getMetadata().setAnnotations(annotations);
-    Service base = actual;
-    if (force && actual != null) {
-      // the selector was changed behind the applied hash's back: write even though the hash matches
-      base = Serialization.clone(actual);
-      base.getMetadata().getAnnotations().remove(Labels.APPLIED_HASH);
+    if (actual != null) {
+      desired.getMetadata().setResourceVersion(actual.getMetadata().getResourceVersion());
     }
-    Service from = base;
-    writes.apply(base, desired, d -> ReleaseObjectsFactory.preserveServiceFields(d, from));
+    writes.apply(actual, desired, role);
   }
 
   private void recordSwitch(Color color, String note) {

@@ -104,23 +104,6 @@ public final class OwnedObjects {
     return client.resource(toWrite).update();
   }
 
-  /** Sets spec.replicas of a Deployment with a merge patch, only when it differs. */
-  public static io.fabric8.kubernetes.api.model.apps.Deployment scale(
-      KubernetesClient client, io.fabric8.kubernetes.api.model.apps.Deployment actual, int replicas, WriteCounter counter) {
-    if (actual == null || actual.getSpec() == null || Integer.valueOf(replicas).equals(actual.getSpec().getReplicas())) {
-      return actual;
-    }
-    counter.write();
-    return client
-        .apps()
-        .deployments()
-        .inNamespace(actual.getMetadata().getNamespace())
-        .withName(actual.getMetadata().getName())
-        .patch(
-            io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
-            "{\"spec\":{\"replicas\":" + replicas + "}}");
-  }
-
   /** Counts writes, for metrics and for the zero-writes-on-no-op guarantee. */
   public interface WriteCounter {
     void write();

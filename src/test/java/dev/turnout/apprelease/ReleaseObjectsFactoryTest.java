@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.turnout.common.Labels;
 import dev.turnout.testing.Releases;
-import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.JobTemplateSpecBuilder;
 import org.junit.jupiter.api.Test;
@@ -37,21 +36,29 @@ class ReleaseObjectsFactoryTest {
   }
 
   @Test
-  void replicasAreNotPartOfTheDeploymentsHash() {
-    String h3 = ReleaseObjectsFactory.deploymentHash(ReleaseObjectsFactory.deployment(release(), Color.blue, 1, "h", null, 3));
-    String h5 = ReleaseObjectsFactory.deploymentHash(ReleaseObjectsFactory.deployment(release(), Color.blue, 1, "h", null, 5));
-    String other = ReleaseObjectsFactory.deploymentHash(ReleaseObjectsFactory.deployment(release(), Color.blue, 2, "h2", null, 3));
-    assertThat(h3).isEqualTo(h5).isNotEqualTo(other);
+  void aDeploymentRebuiltFromItsRecordedPodTemplateIsTheOneFirstWrittenAndItsHashIgnoresMapOrder() {
+    AppRelease ar = release();
+    var template = ReleaseObjectsFactory.podTemplate(ar, Color.blue, 1, null, null);
+    assertThat(template.getMetadata().getAnnotations()).as("no empty map to claim when applied").isNull();
+    var recorded = io.fabric8.kubernetes.client.utils.Serialization.unmarshal(
+        io.fabric8.kubernetes.client.utils.Serialization.asJson(template), io.fabric8.kubernetes.api.model.PodTemplateSpec.class);
+    Deployment fromSpec = ReleaseObjectsFactory.deployment(ar, Color.blue, 1, "h1", null, 3);
+    Deployment fromRecord = ReleaseObjectsFactory.deployment(ar, Color.blue, recorded, "h1", 3);
+    assertThat(OwnedWrites.canonicalHash(fromRecord)).isEqualTo(OwnedWrites.canonicalHash(fromSpec));
+    assertThat(fromRecord.getMetadata().getLabels()).containsEntry(Labels.REVISION, "1");
+    Deployment scaled = ReleaseObjectsFactory.deployment(ar, Color.blue, recorded, "h1", 5);
+    assertThat(OwnedWrites.canonicalHash(scaled)).as("spec.replicas is Turnout's, part of what it applies")
+        .isNotEqualTo(OwnedWrites.canonicalHash(fromSpec));
   }
 
   @Test
-  void servicesKeepWhatTheApiServerAssigned() {
+  void servicesLeaveWhatTheApiServerAssignsToIt() {
     var desired = ReleaseObjectsFactory.service(release(), "backend", Color.blue, "active");
-    var actual = new ServiceBuilder().withNewSpec().withClusterIP("10.0.0.7").withClusterIPs("10.0.0.7").withType("ClusterIP").endSpec().build();
-    var merged = ReleaseObjectsFactory.preserveServiceFields(desired, actual);
-    assertThat(merged.getSpec().getClusterIP()).isEqualTo("10.0.0.7");
-    assertThat(merged.getSpec().getSelector()).containsEntry(Labels.COLOR, "blue");
-    assertThat(merged.getMetadata().getLabels()).containsEntry(Labels.MANAGED_BY, "turnout").containsEntry(Labels.RELEASE, "backend");
+    // applied with server-side apply, a field set here is Turnout's: clusterIP and type are not
+    assertThat(desired.getSpec().getClusterIP()).isNull();
+    assertThat(desired.getSpec().getType()).isNull();
+    assertThat(desired.getSpec().getSelector()).containsEntry(Labels.COLOR, "blue");
+    assertThat(desired.getMetadata().getLabels()).containsEntry(Labels.MANAGED_BY, "turnout").containsEntry(Labels.RELEASE, "backend");
   }
 
   @Test

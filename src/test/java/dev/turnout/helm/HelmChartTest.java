@@ -60,7 +60,10 @@ class HelmChartTest {
     assertThat(roles).extracting(r -> r.getMetadata().getName()).containsExactlyInAnyOrder("turnout", "turnout-crds");
     List<PolicyRule> rules = roles.stream().flatMap(r -> r.getRules().stream()).toList();
     assertThat(rules).allSatisfy(r -> {
-      assertThat(r.getVerbs()).doesNotContain("delete", "deletecollection", "*", "escalate", "bind", "impersonate");
+      assertThat(r.getVerbs()).doesNotContain("deletecollection", "*", "escalate", "bind", "impersonate");
+      if (!r.getResources().equals(List.of("controllerrevisions"))) {
+        assertThat(r.getVerbs()).as("nothing but the records of revisions is ever deleted: %s", r.getResources()).doesNotContain("delete");
+      }
       assertThat(r.getResources()).doesNotContain("*");
       assertThat(r.getApiGroups()).doesNotContain("*");
     });
@@ -73,6 +76,9 @@ class HelmChartTest {
           assertThat(r.getVerbs()).containsExactly("get");
           assertThat(r.getResourceNames()).allMatch(n -> n.endsWith(".turnout.dev"));
         });
+    // ControllerRevisions record what each revision runs: created once, deleted when stale or past the history limit
+    assertThat(rules).filteredOn(r -> r.getResources().contains("controllerrevisions")).singleElement()
+        .satisfies(r -> assertThat(r.getVerbs()).containsExactlyInAnyOrder("get", "list", "watch", "create", "delete"));
     // the operator can do what it does: write owned objects, status, events, read EndpointSlices
     assertThat(allows(rules, "apps", "deployments", "update")).isTrue();
     assertThat(allows(rules, "", "services", "create")).isTrue();

@@ -40,6 +40,8 @@ import java.util.regex.Pattern;
  *       one, are conflicts on the real server (409); the mock applies them. Checked here against the stored object. A JSON patch
  *       whose {@code test} op fails is answered 422, as by the real server (the mock fails without a Status).
  *   <li>Name and label rules of the real API server, which the mock does not check: see {@link NameRules}.
+ *   <li>Server-side apply, which the mock answers with 415: see {@link ServerSideApply}.
+ *   <li>Validating admission webhooks that tests install: see {@link AdmissionWebhooks}.
  * </ul>
  * EmbeddedCluster puts it in front of the mock's CRUD dispatcher, so tests, `make run` and kubectl see the same API.
  */
@@ -59,7 +61,7 @@ final class ApiExtras extends Dispatcher implements CustomResourceAware {
         new String[] {"serviceaccounts", "ServiceAccount", "true", "sa"},
         new String[] {"persistentvolumeclaims", "PersistentVolumeClaim", "true", "pvc"}));
     BUILT_IN.put("apps/v1", List.of(new String[] {"deployments", "Deployment", "true", "deploy"},
-        new String[] {"replicasets", "ReplicaSet", "true", "rs"}));
+        new String[] {"replicasets", "ReplicaSet", "true", "rs"}, new String[] {"controllerrevisions", "ControllerRevision", "true", ""}));
     BUILT_IN.put("batch/v1", List.of(new String[] {"jobs", "Job", "true", ""},
         new String[] {"cronjobs", "CronJob", "true", "cj"}));
     BUILT_IN.put("coordination.k8s.io/v1", List.<String[]>of(new String[] {"leases", "Lease", "true", ""}));
@@ -71,10 +73,14 @@ final class ApiExtras extends Dispatcher implements CustomResourceAware {
   private final Dispatcher original;
   /** The CRDs applied through EmbeddedCluster, read at each request (they are few). */
   private final List<CustomResourceDefinition> crds;
+  private final ServerSideApply serverSideApply;
+  private final AdmissionWebhooks webhooks;
 
-  ApiExtras(Dispatcher original, List<CustomResourceDefinition> crds) {
+  ApiExtras(Dispatcher original, List<CustomResourceDefinition> crds, AdmissionWebhooks webhooks) {
     this.original = original;
     this.crds = crds;
+    this.serverSideApply = new ServerSideApply(original);
+    this.webhooks = webhooks;
   }
 
   /** Status subresources and scopes of kinds are the CRUD dispatcher's business. */
@@ -85,6 +91,13 @@ final class ApiExtras extends Dispatcher implements CustomResourceAware {
 
   @Override
   public MockResponse dispatch(RecordedRequest request) {
+    MockResponse denied = webhooks.check(request);
+    if (denied != null) {
+      return denied;
+    }
+    if (ServerSideApply.isApply(request)) {
+      return withRealReason(request, serverSideApply.handle(request));
+    }
     MockResponse refused = NameRules.check(request);
     if (refused == null) {
       refused = stalePatch(request);
@@ -298,7 +311,8 @@ final class ApiExtras extends Dispatcher implements CustomResourceAware {
       }
       if (!r[0].equals("events") && !r[0].equals("namespaces") && !r[0].equals("secrets") && !r[0].equals("configmaps")
           && !r[0].equals("serviceaccounts") && !r[0].equals("leases") && !r[0].equals("endpointslices")
-          && !r[0].equals("persistentvolumeclaims") && !r[0].equals("customresourcedefinitions")) {
+          && !r[0].equals("persistentvolumeclaims") && !r[0].equals("customresourcedefinitions")
+          && !r[0].equals("controllerrevisions")) {
         resource(resources, r[0] + "/status", r[1], Boolean.parseBoolean(r[2]));
       }
     }

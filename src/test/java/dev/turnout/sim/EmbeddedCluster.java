@@ -41,9 +41,10 @@ import java.util.stream.Stream;
  *       way round), this class registers Pods, Deployments, Jobs, CronJobs and Services as having
  *       one, as in a real cluster.
  *   <li>Deleting ignores propagationPolicy (no cascade) but honours finalizers.
- *   <li>Server-side apply (application/apply-patch+yaml) is rejected with 415; JSON patch, merge
- *       patch, PUT and POST work. Label selectors support only = and != (set-based ones are
- *       ignored, i.e. match everything).
+ *   <li>Server-side apply (application/apply-patch+yaml) is rejected with 415 by the mock, and
+ *       done by {@link ServerSideApply} in front of it; JSON patch, merge patch, PUT and POST
+ *       work. Label selectors support only = and != (set-based ones are ignored, i.e. match
+ *       everything).
  * </ul>
  */
 public final class EmbeddedCluster implements AutoCloseable {
@@ -51,6 +52,7 @@ public final class EmbeddedCluster implements AutoCloseable {
   private static final String TOKEN = "embedded-cluster";
 
   private final List<CustomResourceDefinition> appliedCrds = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final AdmissionWebhooks webhooks = new AdmissionWebhooks();
   private final KubernetesMockServer server;
   private final KubernetesClient client;
   private final boolean https;
@@ -60,7 +62,7 @@ public final class EmbeddedCluster implements AutoCloseable {
     // CRUD for everything, plus fixed answers for the few non-CRUD APIs clients call (see answerAuthorization)
     Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
     this.server = new KubernetesMockServer(new Context(Serialization.jsonMapper()), new MockWebServer(),
-        responses, new ApiExtras(new KubernetesMixedDispatcher(responses), appliedCrds), https);
+        responses, new ApiExtras(new KubernetesMixedDispatcher(responses), appliedCrds, webhooks), https);
     try {
       server.init(InetAddress.getByName("127.0.0.1"), port);
     } catch (IOException e) {
@@ -82,6 +84,11 @@ public final class EmbeddedCluster implements AutoCloseable {
 
   public KubernetesClient client() {
     return client;
+  }
+
+  /** Validating admission webhooks a test installs, to see a write denied as a real cluster's webhook denies it. */
+  public AdmissionWebhooks webhooks() {
+    return webhooks;
   }
 
   /** The mock server itself, e.g. to read the requests it received. */

@@ -25,9 +25,13 @@ import java.util.regex.Pattern;
  *   <li>Jobs: the name becomes the pods' job-name label value, so at most 63 characters;
  *   <li>label values: at most 63 characters, empty or alphanumeric at both ends with [-_.a-zA-Z0-9] between; label
  *       keys: an optional DNS subdomain prefix and '/', then a name of at most 63 such characters. Checked in
- *       metadata.labels, spec.selector (Services, matchLabels) and pod/job templates.
+ *       metadata.labels, spec.selector (Services, matchLabels) and pod/job templates;
+ *   <li>container names (containers and initContainers of Pods and of the pod templates of Deployments, ReplicaSets,
+ *       StatefulSets, DaemonSets and Jobs): RFC 1123 labels
+ *       (https://kubernetes.io/docs/concepts/workloads/pods/#working-with-pods names the same rule).
  * </ul>
- * Patches are not checked (the result is the mock's to compute).
+ * Patches are not checked (the result is the mock's to compute), except server-side apply, whose result
+ * {@link ServerSideApply} computes and checks here.
  */
 final class NameRules {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -52,6 +56,11 @@ final class NameRules {
     } catch (Exception e) {
       return null;
     }
+    return check(method, body);
+  }
+
+  /** As {@link #check(RecordedRequest)}, for an object about to be created (POST) or replaced (PUT), e.g. by an apply. */
+  static MockResponse check(String method, JsonNode body) {
     if (body == null || !body.isObject()) {
       return null;
     }
@@ -95,6 +104,15 @@ final class NameRules {
     labels("spec.jobTemplate.metadata.labels", spec.path("jobTemplate").path("metadata").path("labels"), errors);
     labels("spec.jobTemplate.spec.template.metadata.labels",
         spec.path("jobTemplate").path("spec").path("template").path("metadata").path("labels"), errors);
+    // pod templates of the built-in workloads (a custom resource's spec.template is the CRD schema's business)
+    boolean workload = List.of("Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job").contains(kind);
+    for (String list : List.of("containers", "initContainers")) {
+      JsonNode containers = "Pod".equals(kind) ? spec.path(list) : workload ? spec.path("template").path("spec").path(list) : null;
+      String field = "Pod".equals(kind) ? "spec." : "spec.template.spec.";
+      for (int i = 0; containers != null && i < containers.size(); i++) {
+        label1123(field + list + "[" + i + "].name", containers.get(i).path("name").asText(""), errors);
+      }
+    }
     return errors.isEmpty() ? null : invalid(kind, name, errors);
   }
 
@@ -109,7 +127,9 @@ final class NameRules {
   }
 
   private static void label1123(String field, String name, List<String[]> errors) {
-    if (name.length() > 63) {
+    if (name.isEmpty()) {
+      errors.add(new String[] {field, name, "Required value"});
+    } else if (name.length() > 63) {
       errors.add(new String[] {field, name, "must be no more than 63 characters"});
     } else if (!LABEL_1123.matcher(name).matches()) {
       errors.add(new String[] {field, name, "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
