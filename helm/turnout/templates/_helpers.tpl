@@ -32,6 +32,12 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 - apiGroups: [turnout.dev]
   resources: [appreleases/status, healthpolicies/status, databasebackups/status, databaserestores/status]
   verbs: [get, patch, update]
+# Owned objects carry an ownerReference with blockOwnerDeletion=true (foreground deletion waits for them). With the
+# OwnerReferencesPermissionEnforcement admission plugin, setting it needs update on the owner's finalizers subresource;
+# Turnout never sets a finalizer itself.
+- apiGroups: [turnout.dev]
+  resources: [appreleases/finalizers, databasebackups/finalizers, databaserestores/finalizers]
+  verbs: [update]
 # backupBeforePromotion asks a DatabaseBackup for a backup through its turnout.dev/backup-now annotation
 - apiGroups: [turnout.dev]
   resources: [databasebackups]

@@ -81,6 +81,13 @@ class HelmChartTest {
     assertThat(allows(rules, "turnout.dev", "appreleases", "update")).as("spec is never written").isFalse();
     assertThat(allows(rules, "", "events", "create")).isTrue();
     assertThat(allows(rules, "batch", "cronjobs", "create")).isTrue();
+    // ownerReferences with blockOwnerDeletion=true: the OwnerReferencesPermissionEnforcement admission plugin asks for
+    // update on the owner's finalizers (issue 10 item 15e); nothing else of the kinds is updated
+    for (String owner : List.of("appreleases", "databasebackups", "databaserestores")) {
+      assertThat(allows(rules, "turnout.dev", owner + "/finalizers", "update")).as(owner + "/finalizers").isTrue();
+    }
+    assertThat(rules).filteredOn(r -> r.getResources().stream().anyMatch(res -> res.endsWith("/finalizers")))
+        .allSatisfy(r -> assertThat(r.getVerbs()).containsExactly("update"));
     // ClusterRoleBindings need the service account's namespace
     assertThat(ofType(objects, ClusterRoleBinding.class)).allSatisfy(b ->
         assertThat(b.getSubjects()).allSatisfy(s -> assertThat(s.getNamespace()).isEqualTo("turnout-system")));
