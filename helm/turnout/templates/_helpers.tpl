@@ -61,10 +61,13 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 - apiGroups: [batch]
   resources: [jobs, cronjobs]
   verbs: [get, list, watch, create, update, patch]
-# referenced Secrets and ConfigMaps are read (existence, keys, checksum), never listed or written
+# Secrets and ConfigMaps are never written. list/watch: the AppRelease controller keeps an informer cache of them (only a
+# digest per key, no values; Helm release and service-account-token Secrets not listed) so that a change of one a pod
+# template uses is a new revision at once and an unchanged release reads nothing; get: the Secrets of DatabaseBackups
+# and DatabaseRestores (S3 credentials, checked keys)
 - apiGroups: [""]
   resources: [secrets, configmaps]
-  verbs: [get]
+  verbs: [get, list, watch]
 - apiGroups: [""]
   resources: [events]
   verbs: [create, patch]

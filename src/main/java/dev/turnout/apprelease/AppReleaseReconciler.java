@@ -60,6 +60,7 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
   @Inject BackupGate backupGate;
   @Inject HealthGate healthGate;
   @Inject WriteCounter writes;
+  @Inject ReferencedConfig referencedConfig;
 
   private final StaleReadGuard staleReads = new StaleReadGuard();
   private final PostPromotionWatch watch = new PostPromotionWatch();
@@ -71,7 +72,9 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
         OwnedInformers.byOwnerLabel(Service.class, AppRelease.class, Labels.RELEASE, context),
         OwnedInformers.byOwnerLabel(EndpointSlice.class, AppRelease.class, Labels.RELEASE, context),
         OwnedInformers.byOwnerLabel(Job.class, AppRelease.class, Labels.RELEASE, context),
-        backupsOfReleases(context)));
+        backupsOfReleases(context),
+        // a change of a Secret or ConfigMap a template uses (its data: a new revision; its absence: ReferencesResolved)
+        referencedConfig.eventSource(context)));
     // the health gate's own sources: a reconcile when a gate changes, or when a referenced HealthPolicy changes
     sources.addAll(healthGate.eventSources(context));
     return sources;
@@ -105,7 +108,7 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
     AppReleaseStatus status = before == null ? new AppReleaseStatus() : Serialization.clone(before);
     ReleaseRun run = null;
     try {
-      run = new ReleaseRun(release, ReleaseSnapshot.read(release, context, ConfigResolver.resolve(client, release)), status, now);
+      run = new ReleaseRun(release, ReleaseSnapshot.read(release, context, ConfigResolver.resolve(release, referencedConfig::digests)), status, now);
       lifecycle(run, context);
     } catch (RuntimeException e) {
       if (NamespaceTerminating.is(e)) {
@@ -150,6 +153,12 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
     PostPromotionWatch.Revert revert = watch.check(run, healthGate);
     if (revert != null) {
       rollbacks.revert(revert);
+    }
+    if (!run.snapshot.config.missing().isEmpty()) {
+      // a Secret or ConfigMap the template uses is gone: the checksum of what is left is not the revision's, so writing
+      // the color under test now would restart its pods on a config that cannot start. Nothing owned is written (only
+      // traffic moves back, on a rollback token or a revert above) until it is back; ReferencesResolved names it.
+      return;
     }
     // 4. the owned objects as planned
     ColorDeployments.ensure(run, writes, readinessGate, ScaleDownScheduler.due(run));

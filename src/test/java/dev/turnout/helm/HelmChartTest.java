@@ -64,9 +64,12 @@ class HelmChartTest {
       assertThat(r.getResources()).doesNotContain("*");
       assertThat(r.getApiGroups()).doesNotContain("*");
     });
-    // Secrets are read one by one, never listed or watched
+    // Secrets and ConfigMaps are read and watched (the cache of the ones pod templates use, issue 10 item 15g), never written
     assertThat(rules).filteredOn(r -> r.getResources().contains("secrets")).singleElement()
-        .satisfies(r -> assertThat(r.getVerbs()).containsExactly("get"));
+        .satisfies(r -> {
+          assertThat(r.getVerbs()).containsExactlyInAnyOrder("get", "list", "watch");
+          assertThat(r.getResources()).containsExactlyInAnyOrder("secrets", "configmaps");
+        });
     // CRDs: only Turnout's own, only get
     assertThat(rules).filteredOn(r -> r.getResources().contains("customresourcedefinitions")).singleElement()
         .satisfies(r -> {
