@@ -72,4 +72,10 @@ public class AppReleaseStatus {
 
   @JsonPropertyDescription("Revisions, newest first, at most spec.revisionHistoryLimit.")
   public List<RevisionRecord> history = new ArrayList<>();
+
+  @JsonPropertyDescription(
+      "Results of the current revision's pre-promotion hooks, recorded when each hook's Job finishes. They are trusted"
+          + " over the Jobs: a hook that finished is not run again for this revision when its Job is gone (deleted by"
+          + " ttlSecondsAfterFinished or by hand). Cleared when a new revision starts.")
+  public List<HookResult> hooks;
 }
