@@ -58,6 +58,12 @@ public class AppReleaseStatus {
       + " (all replicas ready); it gives up after strategy.progressDeadlineSeconds.")
   public String rollbackPendingSince;
 
+  @JsonPropertyDescription(
+      "The turnout.dev/backup-now value this release set on its backupBeforePromotion DatabaseBackup, for the revision it"
+          + " names (apprelease-<name>-r<revision>): a release asks at most once per revision, and not at all while a"
+          + " backup requested or started by anyone will complete after its revision started.")
+  public String backupRequestToken;
+
   @JsonPropertyDescription("Last turnout.dev/promote value acted upon.")
   public String lastPromoteToken;
 
