@@ -61,6 +61,7 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
   @Inject HealthGate healthGate;
   @Inject WriteCounter writes;
   @Inject ReferencedConfig referencedConfig;
+  @Inject ReleasePods releasePods;
 
   private final StaleReadGuard staleReads = new StaleReadGuard();
   private final PostPromotionWatch watch = new PostPromotionWatch();
@@ -74,7 +75,9 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
         OwnedInformers.byOwnerLabel(Job.class, AppRelease.class, Labels.RELEASE, context),
         backupsOfReleases(context),
         // a change of a Secret or ConfigMap a template uses (its data: a new revision; its absence: ReferencesResolved)
-        referencedConfig.eventSource(context)));
+        referencedConfig.eventSource(context),
+        // a pod of the release created or deleted: endpoints are matched to colors by their pod's labels
+        releasePods.eventSource()));
     // the health gate's own sources: a reconcile when a gate changes, or when a referenced HealthPolicy changes
     sources.addAll(healthGate.eventSources(context));
     return sources;
@@ -108,7 +111,9 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
     AppReleaseStatus status = before == null ? new AppReleaseStatus() : Serialization.clone(before);
     ReleaseRun run = null;
     try {
-      run = new ReleaseRun(release, ReleaseSnapshot.read(release, context, ConfigResolver.resolve(release, referencedConfig::digests)), status, now);
+      ReleaseSnapshot snapshot = ReleaseSnapshot.read(release, context, ConfigResolver.resolve(release, referencedConfig::digests),
+          releasePods.of(release.getMetadata().getNamespace(), release.getMetadata().getName()));
+      run = new ReleaseRun(release, snapshot, status, now);
       lifecycle(run, context);
     } catch (RuntimeException e) {
       if (NamespaceTerminating.is(e)) {

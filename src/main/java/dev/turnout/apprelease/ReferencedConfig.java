@@ -1,6 +1,8 @@
 package dev.turnout.apprelease;
 
+import dev.turnout.common.InformerScopes;
 import dev.turnout.common.ReconcileTrigger;
+import dev.turnout.common.StrippedStore;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
@@ -9,7 +11,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.FilterWatchListDeletable;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
@@ -21,9 +22,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -43,7 +43,6 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 public class ReferencedConfig {
   /** Secret types a pod template does not reference and that clusters hold many (and large) of. */
   static final List<String> UNWATCHED_SECRET_TYPES = List.of("helm.sh/release.v1", "kubernetes.io/service-account-token");
-  private static final String ALL = "*";
 
   @Inject KubernetesClient client;
 
@@ -53,7 +52,7 @@ public class ReferencedConfig {
 
   private final ReconcileTrigger<AppRelease> trigger = new ReconcileTrigger<>("referenced-config-changes");
   private volatile IndexerResourceCache<AppRelease> releases;
-  private final Map<String, Scope> scopes = new ConcurrentHashMap<>();
+  private volatile InformerScopes<Scope> scopes;
 
   private record Scope(SharedIndexInformer<Secret> secrets, SharedIndexInformer<ConfigMap> configMaps) {}
 
@@ -75,36 +74,31 @@ public class ReferencedConfig {
     return cached == null ? null : data(cached);
   }
 
-  private boolean clusterWide() {
-    return watchedNamespaces == null || watchedNamespaces.isBlank() || watchedNamespaces.contains("JOSDK_ALL_NAMESPACES");
+  private Scope start(String namespace) {
+    if (scopes == null) {
+      synchronized (this) {
+        if (scopes == null) {
+          scopes = new InformerScopes<>(watchedNamespaces, this::inform);
+        }
+      }
+    }
+    return scopes.start(namespace);
   }
 
-  private Scope start(String namespace) {
-    String key = clusterWide() ? ALL : namespace;
-    Scope existing = scopes.get(key);
-    if (existing != null) {
-      return existing;
+  /** Starts the informers of the whole cluster (namespace null) or of one namespace. */
+  private Scope inform(String namespace) {
+    FilterWatchListDeletable<Secret, ?, ?> secrets = namespace == null ? client.secrets().inAnyNamespace() : client.secrets().inNamespace(namespace);
+    for (String type : UNWATCHED_SECRET_TYPES) {
+      secrets = secrets.withoutField("type", type);
     }
-    synchronized (this) {
-      existing = scopes.get(key);
-      if (existing != null) {
-        return existing;
-      }
-      FilterWatchListDeletable<Secret, ?, ?> secrets = ALL.equals(key) ? client.secrets().inAnyNamespace() : client.secrets().inNamespace(key);
-      for (String type : UNWATCHED_SECRET_TYPES) {
-        secrets = secrets.withoutField("type", type);
-      }
-      var configMaps = ALL.equals(key) ? client.configMaps().inAnyNamespace() : client.configMaps().inNamespace(key);
-      Scope sc = new Scope(inform(secrets.runnableInformer(0), ConfigReferences.Kind.Secret, ReferencedConfig::digestOnly),
-          inform(configMaps.runnableInformer(0), ConfigReferences.Kind.ConfigMap, ReferencedConfig::digestOnly));
-      scopes.put(key, sc);
-      return sc;
-    }
+    var configMaps = namespace == null ? client.configMaps().inAnyNamespace() : client.configMaps().inNamespace(namespace);
+    return new Scope(inform(secrets.runnableInformer(0), ConfigReferences.Kind.Secret, ReferencedConfig::digestOnly),
+        inform(configMaps.runnableInformer(0), ConfigReferences.Kind.ConfigMap, ReferencedConfig::digestOnly));
   }
 
   private <T extends HasMetadata> SharedIndexInformer<T> inform(SharedIndexInformer<T> informer, ConfigReferences.Kind kind,
-      Function<T, T> strip) {
-    informer.itemStore(new DigestStore<>(strip));
+      UnaryOperator<T> strip) {
+    informer.itemStore(new StrippedStore<>(strip));
     informer.addEventHandler(new ResourceEventHandler<>() {
       @Override
       public void onAdd(T obj) {
@@ -198,27 +192,13 @@ public class ReferencedConfig {
     return c;
   }
 
-  /** An informer store that keeps what {@code strip} leaves of each object (one store per informer). */
-  static final class DigestStore<T extends HasMetadata> extends BasicItemStore<T> {
-    private final Function<T, T> strip;
-
-    DigestStore(Function<T, T> strip) {
-      super(Cache::metaNamespaceKeyFunc);
-      this.strip = strip;
-    }
-
-    @Override
-    public T put(String key, T obj) {
-      return super.put(key, strip.apply(obj));
-    }
-  }
-
   @PreDestroy
-  synchronized void stop() {
-    scopes.values().forEach(sc -> {
-      sc.secrets().close();
-      sc.configMaps().close();
-    });
-    scopes.clear();
+  void stop() {
+    if (scopes != null) {
+      scopes.close(sc -> {
+        sc.secrets().close();
+        sc.configMaps().close();
+      });
+    }
   }
 }

@@ -5,7 +5,9 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 /**
  * Gate RolloutComplete: the color under test's Deployment is rolled out (the controller saw its latest spec; every
  * replica updated, ready and available) and every one of its pods is ready behind the preview Service's
- * EndpointSlices, which is what the health checks and the switch will use.
+ * EndpointSlices, which is what the health checks and the switch will use. The pods behind an endpoint are told
+ * apart by their color and revision labels, so pods of the other color or of an earlier revision (the slices lag
+ * behind a selector change) do not count.
  */
 final class RolloutGate {
   private RolloutGate() {}
@@ -17,7 +19,7 @@ final class RolloutGate {
       return GateResult.waiting("RollingOut", ReleaseDecisions.rolloutProgress(d, replicas));
     }
     String preview = run.release.previewServiceName();
-    long ready = ReleaseDecisions.readyEndpointsOf(run.snapshot.slices(preview), d.getMetadata().getName());
+    long ready = ReleaseDecisions.readyEndpointsOf(run.snapshot.slices(preview), run.snapshot.pods, color, run.status.currentRevision);
     if (ready < replicas) {
       return GateResult.waiting("WaitingForEndpoints",
           String.format("%d/%d pods of %s ready behind Service %s", ready, replicas, color, preview));

@@ -54,7 +54,7 @@ final class ScaleDownScheduler {
     }
     Color active = Color.parse(status.activeColor);
     if (status.switchConvergedAt == null) {
-      if (!ReleaseDecisions.switchConverged(run.snapshot.slices(run.release.activeServiceName()), run.release.deploymentName(active))) {
+      if (!ReleaseDecisions.switchConverged(run.snapshot.slices(run.release.activeServiceName()), run.snapshot.pods, active)) {
         run.requeueAtMost(Duration.ofSeconds(2));
         return;
       }

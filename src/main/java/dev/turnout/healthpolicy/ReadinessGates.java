@@ -1,5 +1,6 @@
 package dev.turnout.healthpolicy;
 
+import dev.turnout.common.Labels;
 import dev.turnout.healthpolicy.probe.CheckResult;
 import dev.turnout.healthpolicy.probe.ProbeScheduler;
 import dev.turnout.healthpolicy.probe.RoundResult;
@@ -112,7 +113,10 @@ public class ReadinessGates {
     List<ServicePort> servicePorts = s.getSpec().getPorts() == null ? List.of() : s.getSpec().getPorts();
     List<Target.Endpoint> endpoints = new ArrayList<>();
     for (Pod p : probing.pods(w.namespace())) {
-      if (!p.getMetadata().getName().startsWith(w.deploymentName() + "-") || p.getMetadata().getDeletionTimestamp() != null
+      // by labels, not by name: the API server cuts a pod's generated name to 58 characters before its random suffix
+      Map<String, String> labels = p.getMetadata().getLabels() == null ? Map.of() : p.getMetadata().getLabels();
+      if (!w.release().equals(labels.get(Labels.INSTANCE)) || !color.equals(labels.get(Labels.COLOR))
+          || p.getMetadata().getDeletionTimestamp() != null
           || p.getStatus() == null || p.getStatus().getPodIP() == null || !"Running".equals(p.getStatus().getPhase())) {
         continue;
       }

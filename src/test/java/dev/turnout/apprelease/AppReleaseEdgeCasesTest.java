@@ -20,7 +20,7 @@ import java.util.List;
 import org.awaitility.core.ThrowingRunnable;
 import org.junit.jupiter.api.Test;
 
-/** Edges of the release lifecycle from issue 10 item 15 (b, f), against the embedded cluster. */
+/** Edges of the release lifecycle from issue 10 item 15 (b, d, f), against the embedded cluster. */
 @QuarkusTest
 @QuarkusTestResource(EmbeddedClusterResource.class)
 class AppReleaseEdgeCasesTest {
@@ -58,6 +58,44 @@ class AppReleaseEdgeCasesTest {
       assertThat(status(ns, name).phase).isEqualTo("Healthy");
     });
     return ns;
+  }
+
+  /**
+   * Issue 10 item 15d: real pod names are {@code <replicaset>-<5 random>} with the generateName base cut to 58 characters
+   * (the simulator names them so, like the API server). With a 60-character release name the pods of both colors start
+   * with the same 58 characters and none with {@code <deployment>-}: matching endpoints to colors by name prefix never
+   * saw the new color ready (no switch). By the pods' labels it rolls out, switches and converges.
+   */
+  @Test
+  void aReleaseWhosePodNamesAreCutRollsOutSwitchesAndConverges() {
+    String ns = Releases.newNamespace(client, "longname");
+    String name = "checkout-service-of-the-auto-author-platform-blue-green-2026"; // 60 characters
+    assertThat(name).hasSize(60);
+    AppRelease ar = Releases.backend(ns, "1.0.0", 2);
+    ar.getMetadata().setName(name);
+    ar.getSpec().service.previewName = "checkout-preview"; // <name>-preview would be longer than a Service name may be
+    liveOn(ns, ar);
+    Releases.update(client, ns, name, a -> a.getSpec().version = "1.1.0");
+    eventually(() -> {
+      AppReleaseStatus s = status(ns, name);
+      assertThat(activeColor(ns, name)).isEqualTo("green");
+      assertThat(s.activeRevision).isEqualTo(2L);
+      assertThat(s.switchConvergedAt).isNotNull();
+      assertThat(s.phase).isEqualTo("Healthy");
+    });
+    assertThat(deployment(ns, name + "-blue").getSpec().getReplicas()).as("kept up for rollback").isEqualTo(2);
+    var pods = client.pods().inNamespace(ns).withLabel(Labels.INSTANCE, name).list().getItems();
+    assertThat(pods).extracting(p -> p.getMetadata().getName()).isNotEmpty().allSatisfy(n -> {
+      assertThat(n).startsWith(name.substring(0, 58)).hasSize(63);
+      assertThat(n).doesNotStartWith(name + "-green-").doesNotStartWith(name + "-blue-");
+    });
+    // and back: a rollback converges on blue by the same labels
+    Releases.update(client, ns, name, a -> a.getMetadata().getAnnotations().put(Labels.ROLLBACK, "back-1"));
+    eventually(() -> {
+      assertThat(activeColor(ns, name)).isEqualTo("blue");
+      assertThat(status(ns, name).phase).isEqualTo("RolledBack");
+      assertThat(status(ns, name).switchConvergedAt).isNotNull();
+    });
   }
 
   /**
