@@ -152,6 +152,8 @@ class ConfigReferencesLifecycleTest {
     String before = owned(ns);
 
     client.secrets().inNamespace(ns).withName("mongodb").delete();
+    // the watch reconciles the release at once; the nudge makes this test independent of it
+    Releases.nudge(client, ns, "backend");
     eventually(() -> assertThat(status(ns).conditions).anySatisfy(c -> {
       assertThat(c.getType()).isEqualTo("ReferencesResolved");
       assertThat(c.getStatus()).isEqualTo("False");

@@ -102,6 +102,38 @@ class ReleaseRealIT {
     IdleWrites.assertNone(NS.tier(), ns);
   }
 
+  /**
+   * Issue 10 item 15d on real controllers: the ReplicaSet controller's pods get names the API server generates from
+   * {@code <replicaset>-} cut to 58 characters, so with a 60-character release name every pod of both colors starts with
+   * the same 58 characters and none with {@code <deployment>-}. Endpoints are matched to colors by the pods' labels.
+   */
+  @Test
+  void aReleaseWithALongNameSwitchesAndConvergesOnRealPodNames() throws Exception {
+    String ns = NS.name();
+    String name = "checkout-service-of-the-auto-author-platform-blue-green-2026"; // 60 characters
+    AppRelease ar = release(name, "1.0.0");
+    ar.getSpec().service.previewName = "checkout-preview";
+    client().resource(ar).create();
+    eventually(() -> {
+      assertThat(activeColor(name)).isEqualTo("blue");
+      assertThat(status(name).phase).isEqualTo("Healthy");
+    });
+    Releases.update(client(), ns, name, a -> a.getSpec().version = "1.1.0");
+    eventually(() -> {
+      assertThat(activeColor(name)).isEqualTo("green");
+      AppReleaseStatus s = status(name);
+      assertThat(s.activeRevision).isEqualTo(2L);
+      assertThat(s.switchConvergedAt).isNotNull();
+      assertThat(s.phase).isEqualTo("Healthy");
+    });
+    assertThat(client().pods().inNamespace(ns).withLabel(Labels.INSTANCE, name).list().getItems())
+        .extracting(p -> p.getMetadata().getName()).hasSize(4).allSatisfy(n -> {
+          assertThat(n).startsWith(name.substring(0, 58)).hasSize(63);
+          assertThat(n).doesNotStartWith(name + "-blue-").doesNotStartWith(name + "-green-");
+        });
+    IdleWrites.assertNone(NS.tier(), ns);
+  }
+
   @Test
   void aRevisionThatNeverBecomesReadyNeverGetsTrafficAndFailsAtItsDeadline() throws Exception {
     String ns = NS.name();
