@@ -32,6 +32,12 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 - apiGroups: [turnout.dev]
   resources: [appreleases/status, healthpolicies/status, databasebackups/status, databaserestores/status]
   verbs: [get, patch, update]
+# Owned objects carry an ownerReference with blockOwnerDeletion=true (foreground deletion waits for them). With the
+# OwnerReferencesPermissionEnforcement admission plugin, setting it needs update on the owner's finalizers subresource;
+# Turnout never sets a finalizer itself.
+- apiGroups: [turnout.dev]
+  resources: [appreleases/finalizers, databasebackups/finalizers, databaserestores/finalizers]
+  verbs: [update]
 # backupBeforePromotion asks a DatabaseBackup for a backup through its turnout.dev/backup-now annotation
 - apiGroups: [turnout.dev]
   resources: [databasebackups]
@@ -60,10 +66,13 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 - apiGroups: [batch]
   resources: [jobs, cronjobs]
   verbs: [get, list, watch, create, update, patch]
-# referenced Secrets and ConfigMaps are read (existence, keys, checksum), never listed or written
+# Secrets and ConfigMaps are never written. list/watch: the AppRelease controller keeps an informer cache of them (only a
+# digest per key, no values; Helm release and service-account-token Secrets not listed) so that a change of one a pod
+# template uses is a new revision at once and an unchanged release reads nothing; get: the Secrets of DatabaseBackups
+# and DatabaseRestores (S3 credentials, checked keys)
 - apiGroups: [""]
   resources: [secrets, configmaps]
-  verbs: [get]
+  verbs: [get, list, watch]
 - apiGroups: [""]
   resources: [events]
   verbs: [create, patch]

@@ -61,6 +61,8 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
   @Inject BackupGate backupGate;
   @Inject HealthGate healthGate;
   @Inject WriteCounter writes;
+  @Inject ReferencedConfig referencedConfig;
+  @Inject ReleasePods releasePods;
 
   private final StaleReadGuard staleReads = new StaleReadGuard();
   private final PostPromotionWatch watch = new PostPromotionWatch();
@@ -74,7 +76,11 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
         OwnedInformers.byOwnerLabel(EndpointSlice.class, AppRelease.class, Labels.RELEASE, context),
         OwnedInformers.byOwnerLabel(Job.class, AppRelease.class, Labels.RELEASE, context),
         OwnedInformers.byOwnerLabel(ControllerRevision.class, AppRelease.class, Labels.RELEASE, context),
-        backupsOfReleases(context)));
+        backupsOfReleases(context),
+        // a change of a Secret or ConfigMap a template uses (its data: a new revision; its absence: ReferencesResolved)
+        referencedConfig.eventSource(context),
+        // a pod of the release created or deleted: endpoints are matched to colors by their pod's labels
+        releasePods.eventSource()));
     // the health gate's own sources: a reconcile when a gate changes, or when a referenced HealthPolicy changes
     sources.addAll(healthGate.eventSources(context));
     return sources;
@@ -108,7 +114,9 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
     AppReleaseStatus status = before == null ? new AppReleaseStatus() : Serialization.clone(before);
     ReleaseRun run = null;
     try {
-      run = new ReleaseRun(release, ReleaseSnapshot.read(release, context, ConfigResolver.resolve(client, release)), status, now);
+      ReleaseSnapshot snapshot = ReleaseSnapshot.read(release, context, ConfigResolver.resolve(release, referencedConfig::digests),
+          releasePods.of(release.getMetadata().getNamespace(), release.getMetadata().getName()));
+      run = new ReleaseRun(release, snapshot, status, now);
       lifecycle(run, context);
     } catch (RuntimeException e) {
       if (NamespaceTerminating.is(e)) {
@@ -159,6 +167,12 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
         rollbacks.revert(revert);
       }
     });
+    if (!run.snapshot.config.missing().isEmpty()) {
+      // a Secret or ConfigMap the template uses is gone: the checksum of what is left is not the revision's, so writing
+      // the color under test now would restart its pods on a config that cannot start. Nothing owned is written (only
+      // traffic moves back, on a rollback token or a revert above) until it is back; ReferencesResolved names it.
+      return;
+    }
     // 4. the owned objects as planned (and as they were, when someone deleted or changed them)
     RevisionTemplates templates = new RevisionTemplates(run, writes, readinessGate);
     ColorDeployments.ensure(run, writes, templates, ScaleDownScheduler.due(run));

@@ -68,6 +68,12 @@ public class AppReleaseStatus {
       + " (all replicas ready); it gives up after strategy.progressDeadlineSeconds.")
   public String rollbackPendingSince;
 
+  @JsonPropertyDescription(
+      "The turnout.dev/backup-now value this release set on its backupBeforePromotion DatabaseBackup, for the revision it"
+          + " names (apprelease-<name>-r<revision>): a release asks at most once per revision, and not at all while a"
+          + " backup requested or started by anyone will complete after its revision started.")
+  public String backupRequestToken;
+
   @JsonPropertyDescription("Last turnout.dev/promote value acted upon.")
   public String lastPromoteToken;
 
@@ -82,4 +88,10 @@ public class AppReleaseStatus {
 
   @JsonPropertyDescription("Revisions, newest first, at most spec.revisionHistoryLimit.")
   public List<RevisionRecord> history = new ArrayList<>();
+
+  @JsonPropertyDescription(
+      "Results of the current revision's pre-promotion hooks, recorded when each hook's Job finishes. They are trusted"
+          + " over the Jobs: a hook that finished is not run again for this revision when its Job is gone (deleted by"
+          + " ttlSecondsAfterFinished or by hand). Cleared when a new revision starts.")
+  public List<HookResult> hooks;
 }

@@ -1,8 +1,5 @@
 package dev.turnout.apprelease;
 
-import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -15,52 +12,35 @@ import java.util.TreeMap;
 /**
  * The Secrets and ConfigMaps a release's pod template uses (env, envFrom, volumes): which are missing, and a checksum
  * of the data of those that exist, so that a change of their data is a new revision (like the checksum annotation of
- * Helm charts).
+ * Helm charts). Pure: what exists comes from a {@link Lookup} ({@link ReferencedConfig}'s informer caches).
  */
 final class ConfigResolver {
   record ResolvedConfig(List<String> missing, String checksum) {}
 
+  /** Digest per data key of a Secret or ConfigMap, or null when it does not exist. */
+  interface Lookup {
+    Map<String, String> digests(ConfigReferences.Kind kind, String namespace, String name);
+  }
+
   private ConfigResolver() {}
 
-  static ResolvedConfig resolve(KubernetesClient client, AppRelease release) {
+  static ResolvedConfig resolve(AppRelease release, Lookup lookup) {
     String ns = release.getMetadata().getNamespace();
     List<String> missing = new ArrayList<>();
     TreeMap<String, String> digestInput = new TreeMap<>();
     Map<String, Map<String, String>> read = new HashMap<>();
     for (ConfigReferences.Reference ref : ConfigReferences.of(release.getSpec().template)) {
-      Map<String, String> data = read.computeIfAbsent(ref.kind() + "/" + ref.name(), k -> data(client, ns, ref));
+      Map<String, String> data = read.computeIfAbsent(ref.kind() + "/" + ref.name(), k -> lookup.digests(ref.kind(), ns, ref.name()));
       if (data == null) {
         missing.add(String.format("%s %s does not exist (used by %s)", ref.kind(), ref.name(), ref.usedBy()));
       } else if (ref.key() != null && !data.containsKey(ref.key())) {
         missing.add(String.format("%s %s has no key %s (used by %s)", ref.kind(), ref.name(), ref.key(), ref.usedBy()));
       } else {
-        digestInput.put(ref.kind() + "/" + ref.name(), data.toString());
+        // key -> digest of the value, sorted: the values themselves are never kept
+        digestInput.put(ref.kind() + "/" + ref.name(), new TreeMap<>(data).toString());
       }
     }
     return new ResolvedConfig(missing, digestInput.isEmpty() ? null : sha(digestInput.toString()));
-  }
-
-  private static Map<String, String> data(KubernetesClient client, String ns, ConfigReferences.Reference ref) {
-    if (ref.kind() == ConfigReferences.Kind.Secret) {
-      Secret s = client.secrets().inNamespace(ns).withName(ref.name()).get();
-      if (s == null) {
-        return null;
-      }
-      Map<String, String> d = new TreeMap<>(s.getData() == null ? Map.of() : s.getData());
-      if (s.getStringData() != null) {
-        d.putAll(s.getStringData());
-      }
-      return d;
-    }
-    ConfigMap c = client.configMaps().inNamespace(ns).withName(ref.name()).get();
-    if (c == null) {
-      return null;
-    }
-    Map<String, String> d = new TreeMap<>(c.getData() == null ? Map.of() : c.getData());
-    if (c.getBinaryData() != null) {
-      d.putAll(c.getBinaryData());
-    }
-    return d;
   }
 
   static String sha(String s) {

@@ -55,8 +55,7 @@ final class PostPromotionWatch {
     Color active = Color.parse(status.activeColor);
     Set<String> seen = seenReady.compute(key + "@" + status.lastSwitchTime, (k, v) -> v == null ? ConcurrentHashMap.newKeySet() : v);
     seenReady.keySet().removeIf(k -> k.startsWith(key + "@") && !k.equals(key + "@" + status.lastSwitchTime));
-    List<String> turnedUnready = turnedUnready(run.snapshot.slices(run.release.activeServiceName()),
-        run.release.deploymentName(active), seen);
+    List<String> turnedUnready = turnedUnready(run.snapshot.slices(run.release.activeServiceName()), run.snapshot.pods, active, seen);
     if (turnedUnready.isEmpty()) {
       return null;
     }
@@ -65,14 +64,14 @@ final class PostPromotionWatch {
   }
 
   /**
-   * Records the pods of the deployment that are ready in {@code seen}, and returns those seen ready before that are now
+   * Records the pods of {@code color} (by their labels) that are ready in {@code seen}, and returns those seen ready before that are now
    * neither ready nor terminating. Pure apart from {@code seen}.
    */
-  static List<String> turnedUnready(List<EndpointSlice> slices, String deploymentName, Set<String> seen) {
+  static List<String> turnedUnready(List<EndpointSlice> slices, Map<String, ReleasePods.PodLabels> pods, Color color, Set<String> seen) {
     List<String> unready = new ArrayList<>();
     for (EndpointSlice slice : slices) {
       for (Endpoint e : slice.getEndpoints() == null ? List.<Endpoint>of() : slice.getEndpoints()) {
-        if (!ReleaseDecisions.belongsTo(e, deploymentName)) {
+        if (!ReleaseDecisions.belongsTo(e, pods, color)) {
           continue;
         }
         String pod = e.getTargetRef().getName();

@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -71,16 +72,20 @@ public final class ReleaseDecisions {
         d.getMetadata().getName(), n(s.getUpdatedReplicas()), replicas, n(s.getAvailableReplicas()), replicas);
   }
 
-  /** Ready endpoints in the slices whose pod belongs to the given Deployment (pods are named after it). */
-  public static long readyEndpointsOf(List<EndpointSlice> slices, String deploymentName) {
-    return endpoints(slices).filter(e -> isReady(e) && belongsTo(e, deploymentName)).count();
+  /**
+   * Ready endpoints in the slices whose pod is of {@code color} and {@code revision}, by the pod's labels ({@code pods}:
+   * the release's pods by name). A pod not (yet) in {@code pods} does not count.
+   */
+  public static long readyEndpointsOf(List<EndpointSlice> slices, Map<String, ReleasePods.PodLabels> pods, Color color, Long revision) {
+    return endpoints(slices).filter(e -> isReady(e) && belongsTo(e, pods, color)
+        && (revision == null || revision.toString().equals(pods.get(e.getTargetRef().getName()).revision()))).count();
   }
 
   /** After a switch: every endpoint behind the active Service is a pod of the new color, and one is ready. */
-  public static boolean switchConverged(List<EndpointSlice> slices, String newDeploymentName) {
+  public static boolean switchConverged(List<EndpointSlice> slices, Map<String, ReleasePods.PodLabels> pods, Color color) {
     List<Endpoint> all = endpoints(slices).toList();
     return !all.isEmpty()
-        && all.stream().allMatch(e -> belongsTo(e, newDeploymentName))
+        && all.stream().allMatch(e -> belongsTo(e, pods, color))
         && all.stream().anyMatch(ReleaseDecisions::isReady);
   }
 
@@ -132,11 +137,17 @@ public final class ReleaseDecisions {
         .orElse(null);
   }
 
-  /** Pod names are <deployment>-<template hash>-<suffix>. */
-  static boolean belongsTo(Endpoint e, String deploymentName) {
-    return e.getTargetRef() != null
-        && e.getTargetRef().getName() != null
-        && e.getTargetRef().getName().startsWith(deploymentName + "-");
+  /**
+   * Whether the endpoint's pod is of {@code color}, by its labels: never by its name, which the API server cuts to 58
+   * characters before its random suffix (so with a long release name it need not start with the Deployment's name).
+   */
+  static boolean belongsTo(Endpoint e, Map<String, ReleasePods.PodLabels> pods, Color color) {
+    if (e.getTargetRef() == null || e.getTargetRef().getName() == null
+        || (e.getTargetRef().getKind() != null && !"Pod".equals(e.getTargetRef().getKind()))) {
+      return false;
+    }
+    ReleasePods.PodLabels pod = pods.get(e.getTargetRef().getName());
+    return pod != null && pod.color() == color;
   }
 
   static boolean isReady(Endpoint e) {

@@ -16,8 +16,8 @@ import java.util.Map;
 
 /**
  * Everything a reconcile of one release reads about the objects it owns, once, from the informer caches: the color
- * Deployments, the two Services, their EndpointSlices, the hook Jobs and the ControllerRevisions recording what each
- * revision runs. The parts of the release engine decide from
+ * Deployments, the two Services, their EndpointSlices, the hook Jobs, the labels of its pods and the
+ * ControllerRevisions recording what each revision runs. The parts of the release engine decide from
  * this and never read the API server for owned objects themselves. Writes made during the reconcile are recorded
  * here ({@link #wrote}) so that later steps see them.
  */
@@ -28,10 +28,14 @@ final class ReleaseSnapshot {
   private final Map<String, Job> jobs = new HashMap<>();
   private final Map<String, ControllerRevision> revisions = new HashMap<>();
   final ConfigResolver.ResolvedConfig config;
+  /** The release's pods by name, as their labels say (see {@link ReleasePods}). */
+  final Map<String, ReleasePods.PodLabels> pods;
 
   ReleaseSnapshot(AppRelease release, List<Deployment> deployments, List<Service> services, List<EndpointSlice> slices,
-      List<Job> jobs, List<ControllerRevision> revisions, ConfigResolver.ResolvedConfig config) {
+      List<Job> jobs, List<ControllerRevision> revisions, ConfigResolver.ResolvedConfig config,
+      Map<String, ReleasePods.PodLabels> pods) {
     this.config = config;
+    this.pods = pods;
     revisions.forEach(r -> this.revisions.put(r.getMetadata().getName(), r));
     for (Deployment d : deployments) {
       Color color = Color.parse(label(d, Labels.COLOR));
@@ -49,14 +53,15 @@ final class ReleaseSnapshot {
     jobs.forEach(j -> this.jobs.put(j.getMetadata().getName(), j));
   }
 
-  static ReleaseSnapshot read(AppRelease release, Context<AppRelease> context, ConfigResolver.ResolvedConfig config) {
+  static ReleaseSnapshot read(AppRelease release, Context<AppRelease> context, ConfigResolver.ResolvedConfig config,
+      Map<String, ReleasePods.PodLabels> pods) {
     return new ReleaseSnapshot(release,
         List.copyOf(context.getSecondaryResources(Deployment.class)),
         List.copyOf(context.getSecondaryResources(Service.class)),
         List.copyOf(context.getSecondaryResources(EndpointSlice.class)),
         List.copyOf(context.getSecondaryResources(Job.class)),
         List.copyOf(context.getSecondaryResources(ControllerRevision.class)),
-        config);
+        config, pods);
   }
 
   Deployment deployment(Color color) {

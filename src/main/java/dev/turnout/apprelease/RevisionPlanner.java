@@ -54,6 +54,7 @@ final class RevisionPlanner {
     status.revisionStartedAt = Times.format(now);
     status.gatesPassedAt = null;
     status.rollbackPendingSince = null;
+    status.hooks = null;
     boolean matchesLive = active != null && hash.equals(liveHash);
     if (matchesLive) {
       rec.color = active.label();

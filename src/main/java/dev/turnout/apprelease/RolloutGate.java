@@ -9,6 +9,8 @@ import java.util.Objects;
  * replica updated, ready and available) and every one of its pods is ready behind the preview Service's
  * EndpointSlices, which is what the health checks and the switch will use. Closed (reason WriteRefused) while the API
  * server refuses the Deployment or the preview Service: what ran on that color before never passes for the revision.
+ * The pods behind an endpoint are told apart by their color and revision labels, so pods of the other color or of an
+ * earlier revision (the slices lag behind a selector change) do not count.
  */
 final class RolloutGate {
   private RolloutGate() {}
@@ -32,7 +34,7 @@ final class RolloutGate {
     if (!ReleaseDecisions.rolledOut(d, replicas)) {
       return GateResult.waiting("RollingOut", ReleaseDecisions.rolloutProgress(d, replicas));
     }
-    long ready = ReleaseDecisions.readyEndpointsOf(run.snapshot.slices(preview), d.getMetadata().getName());
+    long ready = ReleaseDecisions.readyEndpointsOf(run.snapshot.slices(preview), run.snapshot.pods, color, run.status.currentRevision);
     if (ready < replicas) {
       return GateResult.waiting("WaitingForEndpoints",
           String.format("%d/%d pods of %s ready behind Service %s", ready, replicas, color, preview));

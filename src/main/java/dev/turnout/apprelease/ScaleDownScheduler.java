@@ -1,5 +1,6 @@
 package dev.turnout.apprelease;
 
+import dev.turnout.common.Conditions;
 import dev.turnout.common.EventRecorder;
 import dev.turnout.common.Times;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -27,6 +28,25 @@ final class ScaleDownScheduler {
     return true;
   }
 
+  /**
+   * scaleDownDelaySeconds=0 is allowed (some teams want the capacity back at once) but means no instant rollback: the
+   * release says so in RollbackAvailable (False, NoRollbackWindow) rather than let a person find out when they need it.
+   */
+  private static void rollbackWindow(ReleaseRun run, boolean keptForHealthWindow) {
+    AppReleaseStatus status = run.status;
+    if (run.spec().strategyOrDefault().scaleDownDelay() == 0) {
+      run.gate(AppReleaseStatusAggregator.ROLLBACK, false, "NoRollbackWindow", "strategy.scaleDownDelaySeconds=0: the"
+          + " previous color " + status.previousColor + " is scaled down as soon as the switch has converged"
+          + (keptForHealthWindow ? " and the HealthPolicy's post-promotion window has ended (" + status.scaleDownAt + ")" : "")
+          + ", so there is no instant rollback; to go back, set spec.version and spec.template to the previous release");
+    } else if (Conditions.find(status.conditions, AppReleaseStatusAggregator.ROLLBACK)
+        .filter(c -> "NoRollbackWindow".equals(c.getReason())).isPresent()) {
+      // the delay is no longer 0: the condition of an earlier switch no longer holds
+      run.gate(AppReleaseStatusAggregator.ROLLBACK, true, "PreviousColorKeptUp", status.previousColor + " is kept up until "
+          + status.scaleDownAt + " for an instant rollback (strategy.scaleDownDelaySeconds)");
+    }
+  }
+
   static void afterSwitch(ReleaseRun run, OwnedWrites writes, EventRecorder events, ReleaseMetrics metrics, HealthGate healthGate) {
     AppReleaseStatus status = run.status;
     if (status.lastSwitchTime == null || status.activeColor == null) {
@@ -34,7 +54,7 @@ final class ScaleDownScheduler {
     }
     Color active = Color.parse(status.activeColor);
     if (status.switchConvergedAt == null) {
-      if (!ReleaseDecisions.switchConverged(run.snapshot.slices(run.release.activeServiceName()), run.release.deploymentName(active))) {
+      if (!ReleaseDecisions.switchConverged(run.snapshot.slices(run.release.activeServiceName()), run.snapshot.pods, active)) {
         run.requeueAtMost(Duration.ofSeconds(2));
         return;
       }
@@ -48,6 +68,7 @@ final class ScaleDownScheduler {
         }
         status.scaleDownAt = Times.format(at);
         run.requeueAtMost(at);
+        rollbackWindow(run, window != null && window.equals(at));
         events.normal(run.release, "SwitchConverged", "only " + active + " serves behind " + run.release.activeServiceName()
             + "; " + status.previousColor + " scales down at " + status.scaleDownAt);
       }

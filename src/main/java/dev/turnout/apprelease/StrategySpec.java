@@ -25,7 +25,9 @@ public class StrategySpec {
   @Max(2592000)
   @JsonPropertyDescription(
       "Seconds the previous color stays up after the switch has converged (only the new color serves), for an instant"
-          + " rollback. It is then scaled to zero, never deleted.")
+          + " rollback. It is then scaled to zero, never deleted. 0 scales it down as soon as the switch has converged"
+          + " (after the HealthPolicy's post-promotion window, if any): there is no instant rollback, and the release"
+          + " says so with condition RollbackAvailable=False, reason NoRollbackWindow.")
   public Integer scaleDownDelaySeconds;
 
   @Default("600")

@@ -4,8 +4,10 @@ import dev.turnout.apprelease.AppRelease;
 import dev.turnout.apprelease.AppReleaseStatus;
 import dev.turnout.apprelease.BackupGate;
 import dev.turnout.apprelease.GateResult;
+import dev.turnout.common.Conditions;
 import dev.turnout.common.Labels;
 import dev.turnout.common.Times;
+import dev.turnout.common.ValidationReport;
 import dev.turnout.common.WriteCounter;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -13,12 +15,22 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
- * spec.backupBeforePromotion: passes when the DatabaseBackup's newest complete backup is verified and completed no
- * earlier than the revision started; otherwise asks for one (turnout.dev/backup-now, one annotation patch per
- * revision) and waits. The AppRelease reconciler is told when the DatabaseBackup's status changes (an informer).
+ * spec.backupBeforePromotion: passes when the DatabaseBackup holds a verified backup that completed no earlier than the
+ * revision started. Several releases may share one DatabaseBackup, and its turnout.dev/backup-now annotation holds one
+ * request at a time, so a release does not insist on its own request: any backup that completes after its revision
+ * started will do. It asks (one annotation patch, at most once per revision, recorded in status.backupRequestToken)
+ * only when no request is waiting to be started (an annotation value the DatabaseBackup has not acted upon) and no
+ * backup Job is running (status.runningJobs): both complete later, so after its revision started. A request that ends
+ * without a verified backup is not repeated: the gate waits, showing the failure, until progressDeadlineSeconds. The
+ * AppRelease reconciler is told when the DatabaseBackup changes (an informer).
  */
 @ApplicationScoped
 public class DatabaseBackupGate implements BackupGate {
@@ -39,27 +51,63 @@ public class DatabaseBackupGate implements BackupGate {
           "waiting for a verified backup: DatabaseBackup " + ns + "/" + name + " (spec.backupBeforePromotion) does not exist");
     }
     Instant revisionStart = Times.parse(status.revisionStartedAt);
-    DatabaseBackupStatus bs = backup.getStatus();
-    DatabaseBackupStatus.BackupRecord last = bs == null ? null : bs.lastSuccessfulBackup;
-    if (last != null && Boolean.TRUE.equals(last.verified) && last.completedAt != null
-        && (revisionStart == null || !Times.parse(last.completedAt).isBefore(revisionStart))) {
+    DatabaseBackupStatus bs = backup.getStatus() == null ? new DatabaseBackupStatus() : backup.getStatus();
+    Optional<DatabaseBackupStatus.BackupRecord> fresh = fresh(bs, revisionStart);
+    if (fresh.isPresent()) {
       return GateResult.passed("BackupVerified",
-          "verified backup " + last.object + " from DatabaseBackup " + name + " completed at " + last.completedAt);
+          "verified backup " + fresh.get().object + " from DatabaseBackup " + name + " completed at " + fresh.get().completedAt);
     }
-    String token = token(release, status);
+    String waiting = "waiting for a verified backup from DatabaseBackup " + name + " completed after " + Times.format(revisionStart);
+    String own = token(release, status);
     Map<String, String> annotations = backup.getMetadata().getAnnotations();
-    if (annotations == null || !token.equals(annotations.get(Labels.BACKUP_NOW))) {
+    String requested = annotations == null ? null : annotations.get(Labels.BACKUP_NOW);
+    boolean pending = requested != null && !requested.isBlank() && !requested.equals(bs.lastBackupNowToken);
+    List<DatabaseBackupStatus.RunningJob> running = bs.runningJobs == null ? List.of() : bs.runningJobs;
+    if (pending) {
+      // requested (by this release or another) and not started yet: it will complete after this revision started
+      return GateResult.waiting("BackupRunning", waiting + ": " + Labels.BACKUP_NOW + "=" + requested + " requested, not started yet"
+          + notReady(bs) + failure(bs, revisionStart));
+    }
+    if (!running.isEmpty()) {
+      DatabaseBackupStatus.RunningJob j = running.get(running.size() - 1);
+      return GateResult.waiting("BackupRunning", waiting + ": backup Job " + j.job + " running"
+          + (j.token == null ? " (scheduled)" : " (" + Labels.BACKUP_NOW + "=" + j.token + ")") + failure(bs, revisionStart));
+    }
+    boolean asked = own.equals(status.backupRequestToken) || own.equals(requested) || own.equals(bs.lastBackupNowToken);
+    if (!asked) {
       // an annotation, not a spec write: a JSON merge patch of metadata.annotations only
-      String patch = "{\"metadata\":{\"annotations\":{\"" + Labels.BACKUP_NOW + "\":\"" + token + "\"}}}";
+      String patch = "{\"metadata\":{\"annotations\":{\"" + Labels.BACKUP_NOW + "\":\"" + own + "\"}}}";
       client.resources(DatabaseBackup.class).inNamespace(ns).withName(name).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
       writes.write();
+      status.backupRequestToken = own;
+      return GateResult.waiting("BackupRunning", waiting + " (requested with " + Labels.BACKUP_NOW + "=" + own + ")");
     }
-    String failure = bs != null && bs.lastFailure != null && bs.lastFailure.time != null && revisionStart != null
+    status.backupRequestToken = own;
+    return GateResult.waiting("BackupRunning", waiting + " (requested with " + Labels.BACKUP_NOW + "=" + own
+        + "; it is not asked for again for this revision)" + failure(bs, revisionStart));
+  }
+
+  /** The newest verified backup that completed no earlier than the revision started. */
+  static Optional<DatabaseBackupStatus.BackupRecord> fresh(DatabaseBackupStatus bs, Instant revisionStart) {
+    return Stream.concat(Stream.ofNullable(bs.lastSuccessfulBackup), Stream.ofNullable(bs.backups).flatMap(List::stream))
+        .filter(Objects::nonNull)
+        .filter(b -> Boolean.TRUE.equals(b.verified) && b.completedAt != null)
+        .filter(b -> revisionStart == null || !Times.parse(b.completedAt).isBefore(revisionStart))
+        .max(Comparator.comparing(b -> Times.parse(b.completedAt)));
+  }
+
+  private static String failure(DatabaseBackupStatus bs, Instant revisionStart) {
+    return bs.lastFailure != null && bs.lastFailure.time != null && revisionStart != null
             && !Times.parse(bs.lastFailure.time).isBefore(revisionStart)
         ? "; the last attempt failed at " + bs.lastFailure.time + ": " + bs.lastFailure.message
         : "";
-    return GateResult.waiting("BackupRunning",
-        "waiting for a verified backup from DatabaseBackup " + name + " completed after " + Times.format(revisionStart)
-            + " (requested with " + Labels.BACKUP_NOW + "=" + token + ")" + failure);
+  }
+
+  /** A DatabaseBackup that is not Ready (invalid spec, missing Secret) never starts the requested backup. */
+  private static String notReady(DatabaseBackupStatus bs) {
+    return Conditions.find(bs.conditions, ValidationReport.READY)
+        .filter(c -> "False".equals(c.getStatus()))
+        .map(c -> "; the DatabaseBackup is not Ready: " + c.getMessage())
+        .orElse("");
   }
 }

@@ -140,11 +140,12 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
 
     // ---- backup now: one Job per new token
     String token = backup.getMetadata().getAnnotations() == null ? null : backup.getMetadata().getAnnotations().get(Labels.BACKUP_NOW);
+    Job created = null;
     if (problems.isEmpty() && token != null && !token.isBlank() && !token.equals(status.lastBackupNowToken)) {
       Job job = BackupJobFactory.onDemandJob(backup, token, settings);
       String jobName = job.getMetadata().getName();
       if (client.batch().v1().jobs().inNamespace(ns).withName(jobName).get() == null) {
-        client.resource(job).create();
+        created = client.resource(job).create();
         writes.write();
         events.normal(backup, "BackupRequested", "on-demand backup Job " + jobName + " started for " + Labels.BACKUP_NOW + "=" + token);
       }
@@ -164,6 +165,7 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
         .max(Comparator.naturalOrder())
         .filter(t -> status.lastScheduleTime == null || Times.parse(status.lastScheduleTime).isBefore(t))
         .ifPresent(t -> status.lastScheduleTime = Times.format(t));
+    status.runningJobs = running(jobs, created);
     List<Job> finished = jobs.stream().filter(j -> JobStates.outcome(j).isPresent())
         // newest first; Job times have one-second precision, so ties go by creation time, then name: the same Job
         // must come first on every reconcile, or two Jobs finished in one second would be checked in turn for ever
@@ -282,6 +284,30 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
       requeue = Duration.between(now, next).plusSeconds(2);
     }
     return UpdateControl.<DatabaseBackup>noUpdate().rescheduleAfter(requeue);
+  }
+
+  /**
+   * The backup Jobs that have not finished, oldest first, including one created in this reconcile (not in the informer
+   * cache yet): what a release's backupBeforePromotion waits for instead of asking for one more. Null when none.
+   */
+  static List<DatabaseBackupStatus.RunningJob> running(List<Job> jobs, Job created) {
+    List<Job> all = new ArrayList<>(jobs);
+    if (created != null && jobs.stream().noneMatch(j -> j.getMetadata().getName().equals(created.getMetadata().getName()))) {
+      all.add(created);
+    }
+    List<DatabaseBackupStatus.RunningJob> running = all.stream()
+        .filter(j -> JobStates.outcome(j).isEmpty() && j.getMetadata().getDeletionTimestamp() == null)
+        .sorted(Comparator.comparing((Job j) -> Objects.requireNonNullElse(j.getMetadata().getCreationTimestamp(), ""))
+            .thenComparing(j -> j.getMetadata().getName()))
+        .map(j -> {
+          DatabaseBackupStatus.RunningJob r = new DatabaseBackupStatus.RunningJob();
+          r.job = j.getMetadata().getName();
+          r.createdAt = j.getMetadata().getCreationTimestamp() == null ? null : Times.format(Times.parse(j.getMetadata().getCreationTimestamp()));
+          r.token = j.getMetadata().getAnnotations() == null ? null : j.getMetadata().getAnnotations().get(Labels.BACKUP_NOW);
+          return r;
+        })
+        .toList();
+    return running.isEmpty() ? null : running;
   }
 
   /**

@@ -39,6 +39,11 @@ public class DatabaseBackupStatus {
   public String lastBackupNowToken;
 
   @JsonPropertyDescription(
+      "Backup Jobs of this DatabaseBackup that have not finished yet (scheduled and on-demand), oldest first. An"
+          + " AppRelease's backupBeforePromotion waits for one of these instead of asking for another backup.")
+  public List<RunningJob> runningJobs;
+
+  @JsonPropertyDescription(
       "Newest backup Job that exited 0 and was checked against storage (its manifest looked up once), so that it is"
           + " not checked again.")
   public String lastCheckedJob;
@@ -62,6 +67,18 @@ public class DatabaseBackupStatus {
 
     @JsonPropertyDescription("Whether verification passed.")
     public Boolean verified;
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class RunningJob {
+    @JsonPropertyDescription("Name of the Job.")
+    public String job;
+
+    @JsonPropertyDescription("When the Job was created.")
+    public String createdAt;
+
+    @JsonPropertyDescription("The turnout.dev/backup-now value it runs for; empty for a scheduled run.")
+    public String token;
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)

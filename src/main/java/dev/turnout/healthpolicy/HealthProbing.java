@@ -2,6 +2,7 @@ package dev.turnout.healthpolicy;
 
 import dev.turnout.apprelease.AppRelease;
 import dev.turnout.common.Labels;
+import dev.turnout.common.ReconcileTrigger;
 import dev.turnout.healthpolicy.probe.CheckRunner;
 import dev.turnout.healthpolicy.probe.ProbeScheduler;
 import io.fabric8.kubernetes.api.model.Pod;

@@ -5,6 +5,7 @@ import dev.turnout.apprelease.AppReleaseStatus;
 import dev.turnout.apprelease.Color;
 import dev.turnout.apprelease.GateResult;
 import dev.turnout.apprelease.HealthGate;
+import dev.turnout.apprelease.ReleasePods;
 import dev.turnout.common.Times;
 import dev.turnout.healthpolicy.probe.CheckResult;
 import dev.turnout.healthpolicy.probe.ProbeScheduler;
@@ -54,6 +55,7 @@ public class PolicyHealthGate implements HealthGate {
   @Inject HealthMetrics metrics;
   @Inject Vertx vertx;
   @Inject ReadinessGates readinessGates;
+  @Inject ReleasePods releasePods;
 
   /** What a probe key is about. */
   record Use(String key, String namespace, String release, String policy, String phase, String service, String color,
@@ -264,19 +266,26 @@ public class PolicyHealthGate implements HealthGate {
 
   /** Runs on the event loop: reads the informer caches only. */
   private Supplier<Target> target(Use use, String deploymentName) {
-    String podPrefix = deploymentName + "-";
+    Color color = Color.parse(use.color());
     return () -> {
       Service s = probing.service(use.namespace(), use.service());
       if (s == null) {
         return null;
       }
       Target t = Targets.of(s, probing.slices(use.namespace(), use.service()), use.color());
-      // only pods of the color under test (the Service's slices may still list the other color for a moment)
+      // only pods of the color under test (the Service's slices may still list the other color for a moment), by their
+      // labels: pod names are cut to 58 characters before their random suffix, so a prefix cannot tell the colors apart
       List<Target.Endpoint> mine = t.endpoints().stream()
-          .filter(e -> e.podName() == null || e.podName().startsWith(podPrefix))
+          .filter(e -> e.podName() == null || isOf(use, e.podName(), color))
           .toList();
       return new Target(t.namespace(), t.service(), t.color(), t.servicePorts(), mine);
     };
+  }
+
+  /** Whether the cached labels of a pod say it is of this release and color (a pod not cached yet is not probed). */
+  private boolean isOf(Use use, String pod, Color color) {
+    ReleasePods.PodLabels labels = releasePods.pod(use.namespace(), pod);
+    return labels != null && use.release().equals(labels.release()) && labels.color() == color;
   }
 
   private void drop(String key) {

@@ -68,19 +68,53 @@ class ReleaseDecisionsTest {
     return b.build();
   }
 
+  /** The release's pods by name, as the pod informer's labels say. */
+  static Map<String, ReleasePods.PodLabels> pods(Object... nameColorRevision) {
+    Map<String, ReleasePods.PodLabels> pods = new java.util.HashMap<>();
+    for (int i = 0; i < nameColorRevision.length; i += 3) {
+      pods.put((String) nameColorRevision[i], new ReleasePods.PodLabels("backend", (Color) nameColorRevision[i + 1], (String) nameColorRevision[i + 2]));
+    }
+    return pods;
+  }
+
   @Test
-  void countsReadyEndpointsOfOneColorOnly() {
-    var s = slice(Map.of("backend-green-abc-1", true, "backend-green-abc-2", false, "backend-blue-x-1", true));
-    assertThat(ReleaseDecisions.readyEndpointsOf(List.of(s), "backend-green")).isEqualTo(1);
-    assertThat(ReleaseDecisions.readyEndpointsOf(null, "backend-green")).isZero();
+  void countsReadyEndpointsOfOneColorAndRevisionOnly() {
+    var s = slice(Map.of("backend-green-abc-1", true, "backend-green-abc-2", false, "backend-blue-x-1", true, "backend-green-old-1", true));
+    var pods = pods("backend-green-abc-1", Color.green, "2", "backend-green-abc-2", Color.green, "2", "backend-blue-x-1", Color.blue, "1",
+        "backend-green-old-1", Color.green, "1");
+    assertThat(ReleaseDecisions.readyEndpointsOf(List.of(s), pods, Color.green, 2L)).isEqualTo(1);
+    assertThat(ReleaseDecisions.readyEndpointsOf(List.of(s), pods, Color.green, null)).isEqualTo(2);
+    assertThat(ReleaseDecisions.readyEndpointsOf(null, pods, Color.green, 2L)).isZero();
+    assertThat(ReleaseDecisions.readyEndpointsOf(List.of(s), Map.of(), Color.green, 2L)).as("pods not known yet").isZero();
+  }
+
+  /**
+   * Issue 10 item 15d: real pod names are {@code <replicaset>-<5 random>} with the base cut to 58 characters, so a long
+   * release name gives pods of both colors the same prefix: the color comes from the pod's labels, not its name.
+   */
+  @Test
+  void podsAreMatchedByTheirLabelsNotTheirNames() {
+    String base = "a-release-name-long-enough-that-the-api-server-cuts-its-po"; // 58 characters: both colors share it
+    var s = slice(Map.of(base + "x7k2p", true, base + "q9w4z", true));
+    var pods = pods(base + "x7k2p", Color.green, "2", base + "q9w4z", Color.blue, "1");
+    assertThat(ReleaseDecisions.readyEndpointsOf(List.of(s), pods, Color.green, 2L)).isEqualTo(1);
+    assertThat(ReleaseDecisions.switchConverged(List.of(s), pods, Color.green)).as("a blue pod still serves").isFalse();
+    var onlyGreen = slice(Map.of(base + "x7k2p", true));
+    assertThat(ReleaseDecisions.switchConverged(List.of(onlyGreen), pods, Color.green)).isTrue();
+    // a pod named like the Deployment but labelled otherwise is not counted
+    var misleading = slice(Map.of("backend-green-abc-1", true));
+    assertThat(ReleaseDecisions.readyEndpointsOf(List.of(misleading), pods("backend-green-abc-1", Color.blue, "1"), Color.green, null)).isZero();
   }
 
   @Test
   void switchConvergesOnlyWhenNoOldColorEndpointRemains() {
-    assertThat(ReleaseDecisions.switchConverged(List.of(slice(Map.of("backend-green-a-1", true, "backend-blue-a-1", true))), "backend-green")).isFalse();
-    assertThat(ReleaseDecisions.switchConverged(List.of(slice(Map.of("backend-green-a-1", true))), "backend-green")).isTrue();
-    assertThat(ReleaseDecisions.switchConverged(List.of(slice(Map.of("backend-green-a-1", false))), "backend-green")).as("none ready").isFalse();
-    assertThat(ReleaseDecisions.switchConverged(List.of(), "backend-green")).isFalse();
+    var pods = pods("backend-green-a-1", Color.green, "2", "backend-blue-a-1", Color.blue, "1");
+    assertThat(ReleaseDecisions.switchConverged(List.of(slice(Map.of("backend-green-a-1", true, "backend-blue-a-1", true))), pods, Color.green)).isFalse();
+    assertThat(ReleaseDecisions.switchConverged(List.of(slice(Map.of("backend-green-a-1", true))), pods, Color.green)).isTrue();
+    assertThat(ReleaseDecisions.switchConverged(List.of(slice(Map.of("backend-green-a-1", false))), pods, Color.green)).as("none ready").isFalse();
+    assertThat(ReleaseDecisions.switchConverged(List.of(), pods, Color.green)).isFalse();
+    assertThat(ReleaseDecisions.switchConverged(List.of(slice(Map.of("backend-green-a-2", true))), pods, Color.green))
+        .as("a pod not in the cache yet").isFalse();
   }
 
   @Test

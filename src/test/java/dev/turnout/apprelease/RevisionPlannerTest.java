@@ -164,17 +164,21 @@ class RevisionPlannerTest {
   @Test
   void onlyPodsThatWereReadyAndTurnedUnreadyWithoutTerminatingCountAgainstTheNewColor() {
     Set<String> seen = new HashSet<>();
+    Map<String, ReleasePods.PodLabels> pods = new java.util.HashMap<>();
+    for (int i = 1; i <= 3; i++) {
+      pods.put("backend-green-abc-" + i, new ReleasePods.PodLabels("backend", Color.green, "2"));
+    }
     // two ready pods; then a scale-up adds two that are not ready yet: not a failure
     assertThat(PostPromotionWatch.turnedUnready(List.of(slice(new Object[] {"backend-green-abc-1", true, false},
-        new Object[] {"backend-green-abc-2", true, false})), "backend-green", seen)).isEmpty();
+        new Object[] {"backend-green-abc-2", true, false})), pods, Color.green, seen)).isEmpty();
     assertThat(PostPromotionWatch.turnedUnready(List.of(slice(new Object[] {"backend-green-abc-1", true, false},
         new Object[] {"backend-green-abc-2", true, false}, new Object[] {"backend-green-abc-3", false, false})),
-        "backend-green", seen)).as("a new pod not ready yet").isEmpty();
+        pods, Color.green, seen)).as("a new pod not ready yet").isEmpty();
     // rollout restart: an old pod terminating is not a failure
     assertThat(PostPromotionWatch.turnedUnready(List.of(slice(new Object[] {"backend-green-abc-1", false, true},
-        new Object[] {"backend-green-abc-2", true, false})), "backend-green", seen)).isEmpty();
+        new Object[] {"backend-green-abc-2", true, false})), pods, Color.green, seen)).isEmpty();
     // a pod that served turns unready: that is the signal
     assertThat(PostPromotionWatch.turnedUnready(List.of(slice(new Object[] {"backend-green-abc-2", false, false})),
-        "backend-green", seen)).containsExactly("backend-green-abc-2");
+        pods, Color.green, seen)).containsExactly("backend-green-abc-2");
   }
 }

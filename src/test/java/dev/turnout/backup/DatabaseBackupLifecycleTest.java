@@ -604,6 +604,97 @@ class DatabaseBackupLifecycleTest {
     assertThat(onDemandJobs(ns)).hasSize(2);
   }
 
+  /**
+   * Issue 10 item 15c: two releases share one backupBeforePromotion DatabaseBackup, whose turnout.dev/backup-now
+   * annotation holds one request at a time. The second release does not overwrite the first one's request, nor ask for
+   * another backup while one is running (it completes after both revisions started): one request, one backup Job, both
+   * releases switch on the same fresh verified backup, and nobody patches the annotation in a loop.
+   */
+  @Test
+  void twoReleasesSharingOneDatabaseBackupBothSwitchOnOneFreshBackup() throws Exception {
+    Env env = env("dbb-shared");
+    String ns = env.ns();
+    CountDownLatch allow = new CountDownLatch(1);
+    sim().jobs().when(j -> ns.equals(j.getMetadata().getNamespace()) && j.getMetadata().getLabels().containsKey(Labels.BACKUP))
+        .run(job -> {
+          allow.await(WAIT.toSeconds(), TimeUnit.SECONDS);
+          return runAgent(job, env.fake(), -1);
+        });
+    client.resource(sample(ns, env.bucket())).create();
+    eventually(() -> assertThat(condition(status(ns).conditions, "Ready").getStatus()).isEqualTo("True"));
+    for (String name : List.of("backend", "frontend")) {
+      AppRelease ar = Releases.backend(ns, "1.0.0", 1);
+      ar.getMetadata().setName(name);
+      client.resource(ar).create();
+    }
+    eventually(() -> {
+      for (String name : List.of("backend", "frontend")) {
+        assertThat(releaseStatus(ns, name).phase).isEqualTo("Healthy");
+      }
+    });
+    clock.advance(Duration.ofSeconds(60));
+    var server = EmbeddedClusterResource.cluster().server();
+    ApiWrites.drain(server);
+    String backupPath = "/apis/turnout.dev/v1alpha1/namespaces/" + ns + "/databasebackups/mongo-prod";
+    List<String> annotationPatches = new CopyOnWriteArrayList<>();
+
+    Releases.update(client, ns, "backend", ar -> {
+      ar.getSpec().version = "1.1.0";
+      ar.getSpec().backupBeforePromotion = new LocalObjectRef("mongo-prod");
+    });
+    eventually(() -> {
+      assertThat(backup(ns).get().getMetadata().getAnnotations()).containsEntry(Labels.BACKUP_NOW, "apprelease-backend-r2");
+      assertThat(status(ns).runningJobs).singleElement().satisfies(j -> assertThat(j.token).isEqualTo("apprelease-backend-r2"));
+    });
+    String job = status(ns).runningJobs.get(0).job;
+    // the second release's revision starts while the first one's backup runs
+    Releases.update(client, ns, "frontend", ar -> {
+      ar.getSpec().version = "1.1.0";
+      ar.getSpec().backupBeforePromotion = new LocalObjectRef("mongo-prod");
+    });
+    eventually(() -> assertThat(releaseStatus(ns, "frontend").conditions).anySatisfy(c -> {
+      assertThat(c.getType()).isEqualTo("BackupVerified");
+      assertThat(c.getMessage()).contains("waiting for a verified backup from DatabaseBackup mongo-prod").contains("backup Job " + job + " running");
+    }));
+    for (int i = 0; i < 2; i++) {
+      reconciles.awaitReconciled(Releases.nudge(client, ns, "frontend"));
+      reconciles.awaitReconciled(Releases.nudge(client, ns, "backend"));
+    }
+    annotationPatches.addAll(ApiWrites.drainWrites(server, p -> p.startsWith(backupPath) && !p.startsWith(backupPath + "/status")));
+    assertThat(backup(ns).get().getMetadata().getAnnotations()).containsEntry(Labels.BACKUP_NOW, "apprelease-backend-r2");
+    assertThat(onDemandJobs(ns)).as("one backup for both releases").hasSize(1);
+    assertThat(releaseStatus(ns, "frontend").backupRequestToken).as("the frontend did not ask").isNull();
+
+    allow.countDown();
+    eventually(() -> {
+      for (String name : List.of("backend", "frontend")) {
+        Service s = client.services().inNamespace(ns).withName(name).get();
+        assertThat(s.getSpec().getSelector()).as(name).containsEntry(Labels.COLOR, "green");
+      }
+    });
+    String object = status(ns).lastSuccessfulBackup.object;
+    for (String name : List.of("backend", "frontend")) {
+      AppReleaseStatus s = releaseStatus(ns, name);
+      assertThat(s.conditions).anySatisfy(c -> {
+        assertThat(c.getType()).isEqualTo("BackupVerified");
+        assertThat(c.getStatus()).isEqualTo("True");
+        assertThat(c.getMessage()).contains(object);
+      });
+      assertThat(Instant.parse(status(ns).lastSuccessfulBackup.completedAt)).isAfterOrEqualTo(Instant.parse(s.revisionStartedAt));
+    }
+    reconciles.awaitReconciled(Releases.nudge(client, ns, "frontend"));
+    reconciles.awaitReconciled(Releases.nudge(client, ns, "backend"));
+    annotationPatches.addAll(ApiWrites.drainWrites(server, p -> p.startsWith(backupPath) && !p.startsWith(backupPath + "/status")));
+    assertThat(annotationPatches).as("writes of the DatabaseBackup itself: the one backup-now request").hasSize(1);
+    assertThat(onDemandJobs(ns)).hasSize(1);
+    assertThat(status(ns).runningJobs).isNull();
+  }
+
+  AppReleaseStatus releaseStatus(String ns, String name) {
+    AppReleaseStatus s = client.resources(AppRelease.class).inNamespace(ns).withName(name).get().getStatus();
+    return s == null ? new AppReleaseStatus() : s;
+  }
+
   double runs(String ns, String result) {
     var c = registry.find("turnout.backup.runs").tags("namespace", ns, "backup", "mongo-prod", "result", result).counter();
     return c == null ? 0 : c.count();

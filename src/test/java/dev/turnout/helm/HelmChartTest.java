@@ -67,9 +67,12 @@ class HelmChartTest {
       assertThat(r.getResources()).doesNotContain("*");
       assertThat(r.getApiGroups()).doesNotContain("*");
     });
-    // Secrets are read one by one, never listed or watched
+    // Secrets and ConfigMaps are read and watched (the cache of the ones pod templates use, issue 10 item 15g), never written
     assertThat(rules).filteredOn(r -> r.getResources().contains("secrets")).singleElement()
-        .satisfies(r -> assertThat(r.getVerbs()).containsExactly("get"));
+        .satisfies(r -> {
+          assertThat(r.getVerbs()).containsExactlyInAnyOrder("get", "list", "watch");
+          assertThat(r.getResources()).containsExactlyInAnyOrder("secrets", "configmaps");
+        });
     // CRDs: only Turnout's own, only get
     assertThat(rules).filteredOn(r -> r.getResources().contains("customresourcedefinitions")).singleElement()
         .satisfies(r -> {
@@ -87,6 +90,13 @@ class HelmChartTest {
     assertThat(allows(rules, "turnout.dev", "appreleases", "update")).as("spec is never written").isFalse();
     assertThat(allows(rules, "", "events", "create")).isTrue();
     assertThat(allows(rules, "batch", "cronjobs", "create")).isTrue();
+    // ownerReferences with blockOwnerDeletion=true: the OwnerReferencesPermissionEnforcement admission plugin asks for
+    // update on the owner's finalizers (issue 10 item 15e); nothing else of the kinds is updated
+    for (String owner : List.of("appreleases", "databasebackups", "databaserestores")) {
+      assertThat(allows(rules, "turnout.dev", owner + "/finalizers", "update")).as(owner + "/finalizers").isTrue();
+    }
+    assertThat(rules).filteredOn(r -> r.getResources().stream().anyMatch(res -> res.endsWith("/finalizers")))
+        .allSatisfy(r -> assertThat(r.getVerbs()).containsExactly("update"));
     // ClusterRoleBindings need the service account's namespace
     assertThat(ofType(objects, ClusterRoleBinding.class)).allSatisfy(b ->
         assertThat(b.getSubjects()).allSatisfy(s -> assertThat(s.getNamespace()).isEqualTo("turnout-system")));

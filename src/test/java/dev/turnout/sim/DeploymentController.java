@@ -126,13 +126,23 @@ final class DeploymentController {
     labels.put(TEMPLATE_HASH, hash);
     Pod pod = new Pod();
     pod.setMetadata(new ObjectMeta());
-    pod.getMetadata().setName(deployment.getMetadata().getName() + "-" + hash + "-" + randomSuffix());
+    pod.getMetadata().setName(generatedName(deployment.getMetadata().getName() + "-" + hash + "-"));
     pod.getMetadata().setNamespace(deployment.getMetadata().getNamespace());
     pod.getMetadata().setLabels(labels);
     pod.getMetadata().setAnnotations(templateMeta.getAnnotations());
     pod.getMetadata().setOwnerReferences(List.of(Selectors.controllerRef(deployment)));
     pod.setSpec(Serialization.clone(template.getSpec()));
     return client.resource(pod).create();
+  }
+
+  /**
+   * A pod name as the API server generates it from the ReplicaSet's generateName {@code <deployment>-<hash>-}
+   * (k8s.io/apiserver names.SimpleNameGenerator): the base cut to 58 characters (maxGeneratedNameLength = 63 - 5),
+   * then 5 random ones. So with a long Deployment name a pod's name need not start with it.
+   */
+  static String generatedName(String generateName) {
+    String base = generateName.length() > 58 ? generateName.substring(0, 58) : generateName;
+    return base + randomSuffix();
   }
 
   private static String randomSuffix() {

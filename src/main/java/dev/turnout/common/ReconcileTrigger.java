@@ -1,4 +1,4 @@
-package dev.turnout.healthpolicy;
+package dev.turnout.common;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.javaoperatorsdk.operator.processing.event.Event;
