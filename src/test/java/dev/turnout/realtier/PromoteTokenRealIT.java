@@ -37,24 +37,15 @@ class PromoteTokenRealIT {
   }
 
   ConditionFactory polling() {
-    return await().atMost(WAIT).pollInterval(Duration.ofMillis(250)).ignoreExceptionsInstanceOf(NullPointerException.class);
+    return ReleaseView.polling();
   }
 
   ConditionFactory keeping(String invariant, Callable<Boolean> holds) {
-    return polling().failFast(invariant, () -> !holds.call());
+    return ReleaseView.keeping(invariant, holds);
   }
 
   ReleaseView live(String name, Consumer<AppRelease> change) {
-    AppRelease ar = Releases.backend(NS.name(), "1.0.0", 2);
-    ar.getMetadata().setName(name);
-    change.accept(ar);
-    client().resource(ar).create();
-    ReleaseView r = new ReleaseView(client(), NS.name(), name);
-    eventually(() -> {
-      assertThat(r.activeColor()).isEqualTo("blue");
-      assertThat(r.status().phase).isEqualTo("Healthy");
-    });
-    return r;
+    return ReleaseView.live(client(), NS.name(), name, change);
   }
 
   @AfterAll

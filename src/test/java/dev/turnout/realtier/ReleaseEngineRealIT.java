@@ -57,26 +57,17 @@ class ReleaseEngineRealIT {
   }
 
   ConditionFactory polling() {
-    return await().atMost(WAIT).pollInterval(Duration.ofMillis(250)).ignoreExceptionsInstanceOf(NullPointerException.class);
+    return ReleaseView.polling();
   }
 
   /** Awaits with an invariant that fails the test at once when it breaks (traffic that must not move). */
   ConditionFactory keeping(String invariant, Callable<Boolean> holds) {
-    return polling().failFast(invariant, () -> !holds.call());
+    return ReleaseView.keeping(invariant, holds);
   }
 
   /** Release 1.0.0 with 2 replicas, created and serving on blue. */
   ReleaseView live(String name, Consumer<AppRelease> change) {
-    AppRelease ar = Releases.backend(NS.name(), "1.0.0", 2);
-    ar.getMetadata().setName(name);
-    change.accept(ar);
-    client().resource(ar).create();
-    ReleaseView r = view(name);
-    eventually(() -> {
-      assertThat(r.activeColor()).isEqualTo("blue");
-      assertThat(r.status().phase).isEqualTo("Healthy");
-    });
-    return r;
+    return ReleaseView.live(client(), NS.name(), name, change);
   }
 
   /** {@link #live}, then 1.1.0 switched to green and converged (only green serves). */

@@ -33,6 +33,31 @@ final class ReleaseView {
     return name;
   }
 
+  /** Polls for up to a minute, as the real-tier scenarios wait for the operator and the controllers. */
+  static org.awaitility.core.ConditionFactory polling() {
+    return org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
+        .pollInterval(java.time.Duration.ofMillis(250)).ignoreExceptionsInstanceOf(NullPointerException.class);
+  }
+
+  /** {@link #polling} with an invariant that fails the test at once when it breaks (traffic that must not move). */
+  static org.awaitility.core.ConditionFactory keeping(String invariant, java.util.concurrent.Callable<Boolean> holds) {
+    return polling().failFast(invariant, () -> !holds.call());
+  }
+
+  /** Release 1.0.0 with 2 replicas named {@code name}, created and serving on blue. */
+  static ReleaseView live(KubernetesClient client, String ns, String name, java.util.function.Consumer<AppRelease> change) {
+    AppRelease ar = dev.turnout.testing.Releases.backend(ns, "1.0.0", 2);
+    ar.getMetadata().setName(name);
+    change.accept(ar);
+    client.resource(ar).create();
+    ReleaseView r = new ReleaseView(client, ns, name);
+    polling().untilAsserted(() -> {
+      org.assertj.core.api.Assertions.assertThat(r.activeColor()).isEqualTo("blue");
+      org.assertj.core.api.Assertions.assertThat(r.status().phase).isEqualTo("Healthy");
+    });
+    return r;
+  }
+
   AppRelease get() {
     return client.resources(AppRelease.class).inNamespace(ns).withName(name).get();
   }
