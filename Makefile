@@ -2,6 +2,7 @@
 MVN ?= mvn -B
 JAR := target/quarkus-app/quarkus-run.jar
 
+BENCH_ARGS ?=
 CONTROL_PLANE_DIR ?= $(HOME)/.cache/turnout/control-plane
 
 .PHONY: run test build crds bench tools controlplane clean
@@ -29,11 +30,14 @@ build:
 crds:
 	$(MVN) -q test -Dtest=CrdsUpToDateTest -Dturnout.crds.write=true -Djacoco.skip=true
 
-## bench: benchmarks that print figures (never part of `make test`; the classes have no Test suffix)
+## bench: benchmarks that print figures, never assert them (not part of `make test`; the classes have no Test
+## suffix): switch and revert latency (p50/p99 over 50 releases), release scale, probe throughput. Each benchmark
+## class runs in a JVM of its own. More releases: make bench BENCH_ARGS=-Dbench.releases=100 (docs/performance.md)
 bench: tools
 	$(MVN) -q test-compile exec:java -Dexec.mainClass=dev.turnout.bench.ProbeBenchmark -Dexec.classpathScope=test
-	$(MVN) -q test -Djacoco.skip=true -Dtest='ReleaseScaleBenchmark,RevertBenchmark' -Dsurefire.failIfNoSpecifiedTests=false \
-	  -Dquarkus.log.category.\"io.fabric8.mockwebserver\".level=WARN -Dquarkus.log.level=WARN
+	$(MVN) -q test -Djacoco.skip=true -DreuseForks=false -Dsurefire.failIfNoSpecifiedTests=false \
+	  -Dtest='SwitchLatencyBenchmark,RevertBenchmark,ReleaseScaleBenchmark' \
+	  -Dquarkus.log.category.\"io.fabric8.mockwebserver\".level=WARN -Dquarkus.log.level=WARN $(BENCH_ARGS)
 
 ## tools: what a fresh machine lacks for the tests (Debian packages); idempotent
 tools:

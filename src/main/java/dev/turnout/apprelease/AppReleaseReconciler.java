@@ -124,7 +124,10 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
     LOG.debugf("%s/%s rv=%s gen=%s: phase=%s active=%s current=%s/%s %s", release.getMetadata().getNamespace(),
         release.getMetadata().getName(), release.getMetadata().getResourceVersion(), release.getMetadata().getGeneration(),
         status.phase, status.activeColor, status.currentColor, status.currentRevision, status.message);
-    return UpdateControl.<AppRelease>noUpdate().rescheduleAfter(Objects.requireNonNullElse(run.requeue(), RECHECK));
+    // at least every RECHECK: the health gate drops probe keys no reconcile asked about for 90 s, so a release waiting
+    // for the end of a 300 s post-promotion window must still ask in between (a reconcile that changes nothing writes nothing)
+    Duration requeue = run.requeue() == null || run.requeue().compareTo(RECHECK) > 0 ? RECHECK : run.requeue();
+    return UpdateControl.<AppRelease>noUpdate().rescheduleAfter(requeue);
   }
 
   /** The lifecycle of a release, in the order of docs/apprelease.md. */

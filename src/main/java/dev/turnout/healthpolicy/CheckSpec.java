@@ -26,7 +26,9 @@ public class CheckSpec {
   @JsonPropertyDescription("An HTTP(S) request to the Service under test.")
   public HttpCheck http;
 
-  @JsonPropertyDescription("A TCP connect to a host and port (a dependency such as MongoDB).")
+  @JsonPropertyDescription(
+      "A TCP connect. With host: to that host and port, a dependency of the release such as MongoDB. Without host: to"
+          + " each pod under test on port (its pod IP), a per-pod check.")
   public TcpCheck tcp;
 
   @JsonPropertyDescription("A PromQL query whose result must meet a condition.")
@@ -120,17 +122,27 @@ public class CheckSpec {
     public List<String> oneOf;
   }
 
+  /**
+   * Whether this check runs on each pod (endpoint) under test: an HTTP check, or a TCP check without host. Other checks
+   * (TCP with host, Prometheus) are dependency checks of the release: they run once per round and say nothing about one
+   * pod. Static, so that Jackson and the CRD generator do not take it for a property.
+   */
+  public static boolean isPerPod(CheckSpec check) {
+    return check.http != null || (check.tcp != null && (check.tcp.host == null || check.tcp.host.isBlank()));
+  }
+
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class TcpCheck {
-    @Required
     @Size(min = 1, max = 253)
-    @JsonPropertyDescription("Host name or IP address to connect to.")
+    @JsonPropertyDescription(
+        "Host name or IP address to connect to (a dependency such as MongoDB). Without host, the check connects to each"
+            + " pod under test on its pod IP and port.")
     public String host;
 
     @Required
     @Min(1)
     @Max(65535)
-    @JsonPropertyDescription("TCP port.")
+    @JsonPropertyDescription("TCP port: of host, or without host the container port on each pod.")
     public Integer port;
   }
 

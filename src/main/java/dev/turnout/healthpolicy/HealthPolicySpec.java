@@ -13,6 +13,11 @@ import io.fabric8.generator.annotation.ValidationRule;
 import java.util.List;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value = "!has(self.readinessGate) || self.checks.exists(c, has(c.http) || (has(c.tcp) && !has(c.tcp.host)))",
+    fieldPath = ".readinessGate",
+    message = "a readiness gate needs at least one per-pod check (http, or tcp without host): tcp checks with a host and"
+        + " prometheus checks are dependency checks of the release and say nothing about one pod")
 public class HealthPolicySpec {
   @Required
   @Size(min = 1, max = 32)
@@ -56,7 +61,10 @@ public class HealthPolicySpec {
 
   @JsonPropertyDescription(
       "When set, Turnout adds a pod readiness gate with this condition type to the release's pod template and sets"
-          + " it on each pod as that pod passes the HTTP and TCP checks, so Services route only to pods that passed.")
+          + " it on each pod of the release (both colors) from that pod's own per-pod checks (http, and tcp without"
+          + " host), with successThreshold and failureThreshold counted per pod, so Services route only to pods that"
+          + " passed. Needs at least one per-pod check; dependency checks (tcp with host, prometheus) gate promotion,"
+          + " not pod readiness.")
   public ReadinessGateSpec readinessGate;
 
   @JsonInclude(JsonInclude.Include.NON_NULL)

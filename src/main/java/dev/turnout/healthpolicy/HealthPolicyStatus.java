@@ -11,7 +11,9 @@ public class HealthPolicyStatus {
   @JsonPropertyDescription("metadata.generation this status was computed from.")
   public Long observedGeneration;
 
-  @JsonPropertyDescription("Ready (the policy is valid).")
+  @JsonPropertyDescription(
+      "Ready (the policy is valid) and, when spec.readinessGate is set, ReadinessGate (False: ignored, the policy has no"
+          + " per-pod check).")
   public List<Condition> conditions = new ArrayList<>();
 
   @JsonPropertyDescription("Per release that uses this policy, the gate and each check's last result.")

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.vertx.core.Vertx;
@@ -106,8 +107,12 @@ public class HealthProbing {
     }
   }
 
-  /** Starts the pod informer of {@code namespace}'s scope (used only for readiness gates); reconcile threads only. */
-  void startPods(String namespace) {
+  /**
+   * Starts the pod informer of {@code namespace}'s scope (used only for readiness gates), telling {@code handler} about
+   * every pod with a color label (the handler of the first call per scope is the one kept: there is one caller);
+   * reconcile or worker threads only.
+   */
+  void startPods(String namespace, ResourceEventHandler<Pod> handler) {
     Scope sc = start(namespace);
     if (sc.pods != null) {
       return;
@@ -115,8 +120,8 @@ public class HealthProbing {
     synchronized (this) {
       if (sc.pods == null) {
         sc.pods = clusterWide()
-            ? client.pods().inAnyNamespace().withLabel(Labels.COLOR).inform()
-            : client.pods().inNamespace(namespace).withLabel(Labels.COLOR).inform();
+            ? client.pods().inAnyNamespace().withLabel(Labels.COLOR).inform(handler)
+            : client.pods().inNamespace(namespace).withLabel(Labels.COLOR).inform(handler);
       }
     }
   }
@@ -150,11 +155,19 @@ public class HealthProbing {
     return p == null ? null : p.getStore().getByKey(Cache.namespaceKeyFunc(namespace, name));
   }
 
-  /** Pods of {@code namespace} with a color label, from the cache (empty before {@link #startPods}). */
-  List<Pod> pods(String namespace) {
+  /**
+   * Pods of {@code release} in {@code namespace}: labelled {@code app.kubernetes.io/instance=<release>} and with a color
+   * label, both colors, from the cache (empty before {@link #startPods}). By labels, as the Deployments select them, never
+   * by name: real pod names are {@code <deployment>-<replicaset hash>-<random>}, truncated when long.
+   */
+  List<Pod> pods(String namespace, String release) {
     Scope sc = scope(namespace);
     var p = sc == null ? null : sc.pods;
-    return p == null ? List.of() : p.getIndexer().byIndex(Cache.NAMESPACE_INDEX, namespace);
+    return p == null ? List.of() : p.getIndexer().byIndex(Cache.NAMESPACE_INDEX, namespace).stream()
+        .filter(pod -> pod.getMetadata().getLabels() != null
+            && release.equals(pod.getMetadata().getLabels().get(Labels.INSTANCE))
+            && pod.getMetadata().getLabels().containsKey(Labels.COLOR))
+        .toList();
   }
 
   @PreDestroy

@@ -100,7 +100,9 @@ public class PolicyHealthGate implements HealthGate {
     boolean dryRun = Boolean.TRUE.equals(spec.dryRun);
     GateState gate = snap.gate();
     if (gate.isOpen()) {
-      return GateResult.passed("HealthChecksPassed", "HealthPolicy " + ref + ": " + gate.consecutiveSuccesses()
+      // the count stops at the threshold: a gate that stays open while a release waits (manual promotion) is no change
+      return GateResult.passed("HealthChecksPassed", "HealthPolicy " + ref + ": "
+          + PolicyResults.capped(gate.consecutiveSuccesses(), gate.successThreshold())
           + " consecutive passing round(s) on " + where + (dryRun ? " (dry run)" : ""));
     }
     String detail;
@@ -188,26 +190,17 @@ public class PolicyHealthGate implements HealthGate {
                 .collect(Collectors.toSet()))
             .build(),
         context);
+    readinessGates.releases(context.getPrimaryCache());
     return List.of(probing.releaseTrigger, policies);
   }
 
+  /**
+   * The readiness gate's condition type, for every pod of the release (both colors, any revision; see
+   * {@link ReadinessGates}); {@code status} is not needed: the gate covers pods, not a color.
+   */
   @Override
   public String readinessGateCondition(AppRelease release, AppReleaseStatus status) {
-    String ns = release.getMetadata().getNamespace();
-    HealthPolicy policy = probing.policy(ns, release.getSpec().healthPolicyRef.name);
-    // without an HTTP or TCP check nothing would ever set the condition, and the pods would never become ready
-    if (policy == null || policy.getSpec() == null || policy.getSpec().readinessGate == null
-        || !HealthPolicyReconciler.HealthPolicyValidation.problems(policy.getSpec()).isEmpty()
-        || !ReadinessGates.hasPodChecks(policy.getSpec())) {
-      readinessGates.forget(ns, release.getMetadata().getName());
-      return null;
-    }
-    Color color = Color.parse(status.currentColor);
-    if (color != null) {
-      readinessGates.watch(ns, release.getMetadata().getName(), release.previewServiceName(), policy.getSpec(), color.label(),
-          release.deploymentName(color));
-    }
-    return policy.getSpec().readinessGate.conditionType;
+    return readinessGates.ensure(release);
   }
 
   // ---- for the HealthPolicy reconciler -------------------------------------------------------------------
@@ -287,9 +280,12 @@ public class PolicyHealthGate implements HealthGate {
   }
 
   private void drop(String key) {
-    if (uses.remove(key) != null) {
+    Use use = uses.remove(key);
+    if (use != null) {
       scheduler.unregister(key);
       metrics.removeGate(key);
+      // the policy's status lists the keys in use: say at once that this one is over, not at its next periodic look
+      probing.policyTrigger.fire(use.namespace(), use.policy());
     }
     touched.remove(key);
   }
@@ -315,14 +311,8 @@ public class PolicyHealthGate implements HealthGate {
         .filter(e -> now - e.getValue() > IDLE.toNanos())
         .map(java.util.Map.Entry::getKey)
         .collect(Collectors.toSet());
-    stale.forEach(k -> {
-      Use u = uses.get(k);
-      drop(k);
-      if (u != null) {
-        probing.policyTrigger.fire(u.namespace(), u.policy());
-      }
-    });
-    readinessGates.sweep();
+    stale.forEach(this::drop);
+    readinessGates.discoverSoon();
   }
 
   static String failures(ProbeSnapshot snap) {

@@ -73,20 +73,7 @@ class AppReleaseRestartSafetyTest {
 
   /** The parts of the state that must not depend on where the operator stopped. */
   List<String> endState(String ns) {
-    AppReleaseStatus s = get(ns).getStatus();
-    List<String> state = new ArrayList<>();
-    state.add("phase=" + s.phase);
-    state.add("active=" + s.activeColor + "/" + s.activeRevision);
-    state.add("current=" + s.currentColor + "/" + s.currentRevision);
-    state.add("previous=" + s.previousColor + "/" + s.previousRevision);
-    state.add("history=" + s.history.stream().map(h -> h.revision + ":" + h.version + ":" + h.color + ":" + h.outcome).toList());
-    state.add("service=" + activeColor(ns));
-    state.add("preview=" + client.services().inNamespace(ns).withName("backend-preview").get().getSpec().getSelector().get(Labels.COLOR));
-    for (String color : List.of("blue", "green")) {
-      var d = client.apps().deployments().inNamespace(ns).withName("backend-" + color).get();
-      state.add(color + "=" + d.getSpec().getReplicas() + " rev " + d.getSpec().getTemplate().getMetadata().getLabels().get(Labels.REVISION));
-    }
-    return state;
+    return dev.turnout.testing.ReleaseEndState.of(client, ns);
   }
 
   @Test

@@ -76,7 +76,7 @@ public final class ProbeBenchmark {
     }
     double elapsed = (System.nanoTime() - start) / 1e9;
     running.set(false);
-    System.out.printf("targets=%d seconds=%.1f probes=%d failures=%d -> %.0f probes/s sustained%n", targets, elapsed,
+    System.out.printf("BENCH probe engine: targets=%d seconds=%.1f probes=%d failures=%d -> %.0f probes/s sustained%n", targets, elapsed,
         probes.get() - startCount, failures.get() - startFailures, (probes.get() - startCount) / elapsed);
     Thread.sleep(500);
     runner.close();

@@ -63,10 +63,10 @@ class ReleaseScaleBenchmark {
     double switched = (System.nanoTime() - t1) / 1e9;
     System.gc();
     long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-    System.out.printf("%nReleaseScaleBenchmark: %d releases%n", n);
-    System.out.printf("  all live (blue, Healthy):        %.1f s (%.0f ms per release)%n", live, live * 1000 / n);
-    System.out.printf("  all switched to a new version:   %.1f s (%.0f ms per release)%n", switched, switched * 1000 / n);
-    System.out.printf("  operator API writes per release: %.1f (two versions)%n", (writes.total() - writesBefore) / (double) n);
-    System.out.printf("  heap in use after GC (operator, simulator and mock API server in one JVM): %d MiB%n", heap >> 20);
+    System.out.printf("%nBENCH release scale: %d releases, 1 pod per color, all at once%n", n);
+    System.out.printf("BENCH   all live (blue, Healthy):        %.1f s (%.0f ms per release)%n", live, live * 1000 / n);
+    System.out.printf("BENCH   all switched to a new version:   %.1f s (%.0f ms per release)%n", switched, switched * 1000 / n);
+    System.out.printf("BENCH   operator API writes per release: %.1f (two versions)%n", (writes.total() - writesBefore) / (double) n);
+    System.out.printf("BENCH   heap in use after GC (operator, simulator and mock API server in one JVM): %d MiB%n", heap >> 20);
   }
 }

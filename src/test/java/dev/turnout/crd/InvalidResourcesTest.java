@@ -90,6 +90,19 @@ class InvalidResourcesTest {
             "spec.checks[0].tcp.port: Invalid value: 70000: should be less than or equal to 65535"),
         bad("HealthPolicy check with an upper-case name", HEALTH_POLICY, e -> e.set("spec.checks[0].name", "API"),
             "spec.checks[0].name: Invalid value: \"API\": should match"),
+        // item 11: pods that no check runs on would never become ready
+        bad("HealthPolicy readinessGate with only a TCP check with host", HEALTH_POLICY,
+            e -> e.remove("spec.checks[0].http").set("spec.checks[0].tcp", "{host: mongo, port: 27017}")
+                .set("spec.readinessGate", "{conditionType: turnout.dev/deep-health}"),
+            "spec.readinessGate: Invalid value: \"object\": a readiness gate needs at least one per-pod check (http, or"
+                + " tcp without host)"),
+        bad("HealthPolicy readinessGate with only dependency checks", HEALTH_POLICY,
+            e -> e.remove("spec.checks[0].http").set("spec.checks[0].tcp", "{host: mongo, port: 27017}")
+                .set("spec.checks[1]", "{name: errors, prometheus: {url: 'http://prometheus:9090', query: 'x',"
+                    + " successCondition: 'result < 1'}}")
+                .set("spec.readinessGate", "{conditionType: turnout.dev/deep-health}"),
+            "spec.readinessGate: Invalid value: \"object\": a readiness gate needs at least one per-pod check (http, or"
+                + " tcp without host)"),
         // DatabaseBackup
         bad("DatabaseBackup with schedule 'every day'", DATABASE_BACKUP, e -> e.set("spec.schedule", "every day"),
             "spec.schedule: Invalid value: \"every day\": should match"),

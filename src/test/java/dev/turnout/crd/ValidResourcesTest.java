@@ -46,6 +46,15 @@ class ValidResourcesTest {
   }
 
   @Test
+  void aReadinessGateWithAPerPodTcpCheckAndADependencyCheckIsValid() {
+    JsonNode policy = Samples.of(Samples.HEALTH_POLICY).remove("spec.checks[0].http")
+        .set("spec.checks[0].tcp", "{port: 8000}")
+        .set("spec.checks[1]", "{name: mongo, tcp: {host: mongo, port: 27017}}")
+        .set("spec.readinessGate", "{conditionType: turnout.dev/deep-health}").node();
+    assertThat(validator.validate(policy)).isEmpty();
+  }
+
+  @Test
   void minimalHealthPolicy() {
     JsonNode policy = Samples.parse(Samples.HEALTH_POLICY);
     assertThat(validator.validate(policy)).isEmpty();

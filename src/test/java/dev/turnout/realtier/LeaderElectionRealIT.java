@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
@@ -14,6 +15,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * it. (Before the chart granted `patch` on leases, the first renewal got 403, leadership was lost after the 10 s
  * renew deadline and the process exited.)
  */
+// stops, kills or restarts the operator (or judges its leadership): nothing else may run meanwhile
+@Isolated
 class LeaderElectionRealIT {
   @RegisterExtension static final RealNamespace NS = new RealNamespace();
 

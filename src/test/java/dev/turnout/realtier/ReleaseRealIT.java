@@ -14,6 +14,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import org.awaitility.core.ThrowingRunnable;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
@@ -21,6 +22,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * their hashed pod names, EndpointSlices, garbage collection, 409s), the operator running as the packaged jar with
  * the chart's RBAC: first release, switch, rollback, a revision that never becomes ready; each settles to zero writes.
  */
+// stops, kills or restarts the operator (or judges its leadership): nothing else may run meanwhile
+@Isolated
 class ReleaseRealIT {
   static final Duration WAIT = Duration.ofSeconds(60);
   @RegisterExtension static final RealNamespace NS = new RealNamespace();

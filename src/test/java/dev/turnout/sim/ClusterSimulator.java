@@ -97,6 +97,15 @@ public final class ClusterSimulator implements AutoCloseable {
   }
 
   /**
+   * Makes one pod Ready or not Ready, as its own failing (or recovered) readiness probe would: the other pods of its
+   * Deployment keep their readiness. The newest rule wins, so a later {@link #setReady} covering the pod overrides it.
+   */
+  public void setPodReady(String namespace, String podName, boolean ready) {
+    readiness.addPod(namespace, podName, ready);
+    kubelet.enqueue(namespace, podName);
+  }
+
+  /**
    * Serves HTTP for the pods matching the selector: on each pod's IP and container ports, with
    * this handler (the newest matching {@code serve} wins, checked at every request, so calling it
    * again swaps the handler at once). Servers stop when their pod is deleted.

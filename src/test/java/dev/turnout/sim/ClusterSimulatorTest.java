@@ -156,6 +156,24 @@ class ClusterSimulatorTest {
   }
 
   @Test
+  void setPodReadyFalseTakesOnlyThatPodOutOfService() {
+    createDeployment("backend-blue", "blue", 2, "app:1");
+    client.resource(service("backend", "blue")).create();
+    await().atMost(WAIT).until(() -> sim.readyEndpoints(NS, "backend").size() == 2);
+    Pod one = pods("blue").get(0);
+
+    sim.setPodReady(NS, one.getMetadata().getName(), false);
+    await().atMost(WAIT).untilAsserted(() -> {
+      assertThat(readyReplicas("backend-blue")).isEqualTo(1);
+      assertThat(sim.readyEndpoints(NS, "backend")).singleElement()
+          .satisfies(a -> assertThat(a.getHostString()).isNotEqualTo(one.getStatus().getPodIP()));
+    });
+
+    sim.setPodReady(NS, one.getMetadata().getName(), true);
+    await().atMost(WAIT).until(() -> sim.readyEndpoints(NS, "backend").size() == 2);
+  }
+
+  @Test
   void jobsSucceedOrFailPerRule() {
     sim.jobs().whenName("^migrate-").after(Duration.ofMillis(50)).fail("BackoffLimitExceeded", "boom");
     sim.jobs().whenLabels(Map.of("kind", "runner")).run(job -> JobResult.failure("Custom", job.getMetadata().getName()));

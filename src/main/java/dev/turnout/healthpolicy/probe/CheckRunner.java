@@ -65,6 +65,9 @@ public final class CheckRunner implements AutoCloseable {
       if (check.http != null) {
         return runHttp(check, target, timeout);
       }
+      if (check.tcp != null && CheckSpec.isPerPod(check)) {
+        return perEndpoint(check, target, endpoint -> tcp.probe(check, endpoint, timeout));
+      }
       if (check.tcp != null) {
         return tcp.probe(check, timeout);
       }
@@ -97,8 +100,7 @@ public final class CheckRunner implements AutoCloseable {
 
   private Future<CheckResult> runHttp(CheckSpec check, Target target, long timeout) {
     if (target.endpoints().isEmpty()) {
-      return Future.succeededFuture(CheckResult.fail(check.name, 0, clock.instant(),
-          "no ready endpoints behind service " + target.service()));
+      return noEndpoints(check, target);
     }
     ServicePort servicePort;
     try {
@@ -106,15 +108,31 @@ public final class CheckRunner implements AutoCloseable {
     } catch (PortResolver.PortResolutionException e) {
       return Future.succeededFuture(CheckResult.fail(check.name, 0, clock.instant(), e.getMessage()));
     }
-    List<Future<CheckResult.EndpointResult>> futures = new ArrayList<>();
-    for (Target.Endpoint endpoint : target.endpoints()) {
+    return perEndpoint(check, target, endpoint -> {
       try {
         int port = PortResolver.endpointPort(check.name, servicePort, endpoint);
-        futures.add(http.probe(check, endpoint, port, timeout));
+        return http.probe(check, endpoint, port, timeout);
       } catch (PortResolver.PortResolutionException e) {
-        futures.add(Future.succeededFuture(
-            new CheckResult.EndpointResult(endpoint.ip(), endpoint.podName(), false, 0, e.getMessage())));
+        return Future.succeededFuture(
+            new CheckResult.EndpointResult(endpoint.ip(), endpoint.podName(), false, 0, e.getMessage()));
       }
+    });
+  }
+
+  private Future<CheckResult> noEndpoints(CheckSpec check, Target target) {
+    return Future.succeededFuture(CheckResult.fail(check.name, 0, clock.instant(),
+        "no ready endpoints behind service " + target.service()));
+  }
+
+  /** Runs {@code probe} on every endpoint of {@code target}; the check passes only when it passed on each. */
+  private Future<CheckResult> perEndpoint(CheckSpec check, Target target,
+      java.util.function.Function<Target.Endpoint, Future<CheckResult.EndpointResult>> probe) {
+    if (target.endpoints().isEmpty()) {
+      return noEndpoints(check, target);
+    }
+    List<Future<CheckResult.EndpointResult>> futures = new ArrayList<>();
+    for (Target.Endpoint endpoint : target.endpoints()) {
+      futures.add(probe.apply(endpoint));
     }
     return Future.join(futures).transform(ar -> {
       List<CheckResult.EndpointResult> results = new ArrayList<>();

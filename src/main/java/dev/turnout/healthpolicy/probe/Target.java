@@ -8,8 +8,9 @@ import java.util.Objects;
 /**
  * What a round of checks runs against: the Service under test and its ready endpoints.
  *
- * <p>HTTP checks are sent to every endpoint (the check passes only when all pass); TCP and Prometheus checks run once
- * per round against their own host or URL, and use the target only for {{service}}, {{namespace}} and {{color}}.
+ * <p>HTTP checks and TCP checks without host are sent to every endpoint (the check passes only when all pass); TCP
+ * checks with a host and Prometheus checks run once per round against their own host or URL, and use the target only
+ * for {{service}}, {{namespace}} and {{color}}.
  *
  * @param namespace namespace of the Service
  * @param service name of the Service under test (preview before the switch, active after it)

@@ -1,6 +1,10 @@
 package dev.turnout.healthpolicy.probe;
 
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
@@ -64,5 +68,46 @@ public final class Targets {
     List<io.fabric8.kubernetes.api.model.ServicePort> servicePorts =
         service.getSpec() == null || service.getSpec().getPorts() == null ? List.of() : service.getSpec().getPorts();
     return new Target(namespace, name, color, servicePorts, new ArrayList<>(byIp.values()));
+  }
+
+  /**
+   * One pod as the only endpoint of a target (a readiness gate probes each pod on its own): its IP, and for each of the
+   * release's Service ports the container port it targets on this pod (by number, or by name among the pod's container
+   * ports), so that checks resolve ports as they do on the Service. A null pod gives a target without endpoints.
+   */
+  public static Target ofPod(String namespace, String service, List<ServicePort> servicePorts, Pod pod) {
+    List<Target.Endpoint> endpoints = new ArrayList<>();
+    if (pod != null && pod.getStatus() != null && pod.getStatus().getPodIP() != null) {
+      Map<String, Integer> ports = new LinkedHashMap<>();
+      for (ServicePort sp : servicePorts) {
+        Integer port = containerPort(pod, sp);
+        if (port != null) {
+          ports.put(sp.getName() == null ? "" : sp.getName(), port);
+        }
+      }
+      endpoints.add(new Target.Endpoint(pod.getStatus().getPodIP(), ports, pod.getMetadata().getName()));
+    }
+    return new Target(namespace, service, null, servicePorts, endpoints);
+  }
+
+  /** The container port {@code sp} targets on {@code pod}, or null when a named target port is not among its ports. */
+  static Integer containerPort(Pod pod, ServicePort sp) {
+    if (sp.getTargetPort() == null) {
+      return sp.getPort();
+    }
+    if (sp.getTargetPort().getIntVal() != null) {
+      return sp.getTargetPort().getIntVal();
+    }
+    String name = sp.getTargetPort().getStrVal();
+    for (Container c : pod.getSpec().getContainers()) {
+      if (c.getPorts() != null) {
+        for (ContainerPort cp : c.getPorts()) {
+          if (name.equals(cp.getName())) {
+            return cp.getContainerPort();
+          }
+        }
+      }
+    }
+    return null;
   }
 }

@@ -203,6 +203,33 @@ class HttpAndTcpCheckTest {
     assertThat(r.message()).isEqualTo("tcp 127.0.0.1:" + port + ": connection refused");
   }
 
+  /** Item 10: a TCP check without host connects to each pod on its own IP, and says which pod failed. */
+  @Test
+  void tcpWithoutHostConnectsToEachPodOnItsOwnAddress() throws Exception {
+    NetServer server = await(vertx.createNetServer().connectHandler(s -> s.close()).listen(0, "127.0.0.1"));
+    try {
+      int port = server.actualPort();
+      // 127.0.0.1 listens on the port; 127.0.0.2 (same loopback, another address) does not
+      Target target = new Target("auto-author", "backend-preview", "green", List.of(), List.of(
+          new Target.Endpoint("127.0.0.1", Map.of(), "backend-green-7d9f-a"),
+          new Target.Endpoint("127.0.0.2", Map.of(), "backend-green-7d9f-b")));
+      CheckResult r = await(runner.run(Checks.tcp(null, port), target));
+      assertThat(r.passed()).isFalse();
+      assertThat(r.endpoints()).extracting(CheckResult.EndpointResult::podName, CheckResult.EndpointResult::passed)
+          .containsExactly(org.assertj.core.groups.Tuple.tuple("backend-green-7d9f-a", true),
+              org.assertj.core.groups.Tuple.tuple("backend-green-7d9f-b", false));
+      assertThat(r.endpoints().get(1).message()).isEqualTo("tcp 127.0.0.2:" + port + ": connection refused");
+      assertThat(r.message()).contains("(1 of 2 endpoints failed)");
+      // with one pod only, that pod's verdict alone
+      CheckResult one = await(runner.run(Checks.tcp(null, port), new Target("auto-author", "b", "green", List.of(),
+          List.of(new Target.Endpoint("127.0.0.1", Map.of(), "backend-green-7d9f-a")))));
+      assertThat(one.passed()).as(one.message()).isTrue();
+      assertThat(one.message()).isEqualTo("tcp 127.0.0.1:" + port + ": connected");
+    } finally {
+      await(server.close());
+    }
+  }
+
   @Test
   void roundRunsAllChecksAndPassesOnlyWhenAllPass() throws Exception {
     int closed;
