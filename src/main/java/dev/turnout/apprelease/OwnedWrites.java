@@ -94,7 +94,7 @@ final class OwnedWrites {
       history.seen(key(actual));
       if (hash.equals(ReleaseSnapshot.annotation(actual, Labels.APPLIED_HASH))) {
         drift = FieldDrift.find(desired, actual).orElse(null);
-        if (drift == null || history.isUnconverged(actual.getMetadata().getUid(), actual.getMetadata().getResourceVersion())) {
+        if (drift == null || history.isUnconverged(unconvergedMarker(actual))) {
           return actual;
         }
       }
@@ -106,7 +106,7 @@ final class OwnedWrites {
       // remember it, or every reconcile would apply again
       LOG.warnf("%s %s/%s: the applied object comes back different at %s; not applied again until it changes", written.getKind(),
           run.namespace(), written.getMetadata().getName(), FieldDrift.find(desired, written).get().path());
-      history.unconverged(written.getMetadata().getUid(), written.getMetadata().getResourceVersion());
+      history.unconverged(unconvergedMarker(written));
     }
     if (role != null) {
       reportRepair(actual, written, drift, role);
@@ -194,6 +194,15 @@ final class OwnedWrites {
       events.warning(run.release, "DriftRepaired", object + " (" + role.description() + ") was changed"
           + (manager == null ? "" : " by " + manager) + " at " + drift.path() + "; Turnout set back the fields it owns");
     }
+  }
+
+  /**
+   * What must change before an object whose applied answer differed is compared again: its spec (generation), labels
+   * or annotations; not its status, which controllers write all the time.
+   */
+  private static String unconvergedMarker(HasMetadata o) {
+    return o.getMetadata().getUid() + "@" + o.getMetadata().getGeneration() + "@"
+        + canonicalHash(java.util.Arrays.asList(o.getMetadata().getLabels(), o.getMetadata().getAnnotations()));
   }
 
   private String key(HasMetadata o) {

@@ -68,16 +68,16 @@ final class WriteHistory {
     refusals.remove(object);
   }
 
-  /** An apply whose answer (this uid at this resourceVersion) still differs from what was applied. */
-  void unconverged(String uid, String resourceVersion) {
+  /** An apply whose answer (this object in this state, see OwnedWrites) still differs from what was applied. */
+  void unconverged(String marker) {
     if (unconverged.size() > MAX_UNCONVERGED) {
       unconverged.clear();
     }
-    unconverged.add(uid + "@" + resourceVersion);
+    unconverged.add(marker);
   }
 
-  boolean isUnconverged(String uid, String resourceVersion) {
-    return unconverged.contains(uid + "@" + resourceVersion);
+  boolean isUnconverged(String marker) {
+    return unconverged.contains(marker);
   }
 
   /** An owned object this operator has seen (kind/namespace/name): when it goes missing, someone deleted it. */
