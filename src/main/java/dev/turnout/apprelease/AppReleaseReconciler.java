@@ -158,6 +158,10 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
     traffic.recover();
     // 2. a change of what the pods run is a new revision
     String readinessGate = run.spec().healthPolicyRef == null ? null : healthGate.readinessGateCondition(run.release, status);
+    if (readinessGate == null && status.readinessGate != null && healthGate.policyMissing(run.release)) {
+      // a deleted HealthPolicy changes nothing the pods run: the revision keeps its readiness gate (no new revision)
+      readinessGate = status.readinessGate;
+    }
     newRevisionIfChanged(run, readinessGate);
     // 3. traffic back: a rollback token, or the post-promotion watch (a refused switch leaves traffic where it is)
     refusable(() -> {
@@ -234,6 +238,7 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
     String hash = ReleaseDecisions.revisionHash(run.spec(),
         readinessGate == null ? config.checksum() : config.checksum() + "|readinessGate=" + readinessGate);
     if (hash.equals(run.status.currentRevisionHash)) {
+      run.status.readinessGate = readinessGate;
       return;
     }
     AppReleaseStatus status = run.status;
@@ -242,6 +247,7 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
         ColorDeployments.runningHash(run, Color.parse(status.activeColor)),
         ReleaseDecisions.lastSpecManager(run.release.getMetadata().getManagedFields()), run.now);
     RevisionRecord rec = started.record();
+    status.readinessGate = readinessGate;
     // the gates of the revision before describe it, not this one
     run.gates.keySet().removeIf(AppReleaseStatusAggregator.REVISION_GATES::contains);
     status.conditions.removeIf(c -> AppReleaseStatusAggregator.REVISION_GATES.contains(c.getType()));

@@ -74,6 +74,10 @@ public class AppReleaseStatus {
           + " backup requested or started by anyone will complete after its revision started.")
   public String backupRequestToken;
 
+  @JsonPropertyDescription("Pod condition type of the HealthPolicy readiness gate the current revision's pods carry."
+      + " Kept while the HealthPolicy is missing: deleting a policy changes nothing the pods run, so it starts no revision.")
+  public String readinessGate;
+
   @JsonPropertyDescription("Last turnout.dev/promote value acted upon.")
   public String lastPromoteToken;
 

@@ -33,6 +33,11 @@ public interface HealthGate {
     return null;
   }
 
+  /** Whether the HealthPolicy the release names does not exist (deleted, or not created yet). */
+  default boolean policyMissing(AppRelease release) {
+    return false;
+  }
+
   /**
    * @param windowEnd end of the watch window (the previous color is not scaled down before), or null if none
    * @param revert the gate closed within the window and the policy says to revert (never in dryRun)

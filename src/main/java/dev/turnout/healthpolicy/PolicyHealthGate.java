@@ -205,6 +205,12 @@ public class PolicyHealthGate implements HealthGate {
     return readinessGates.ensure(release);
   }
 
+  @Override
+  public boolean policyMissing(AppRelease release) {
+    return release.getSpec().healthPolicyRef != null
+        && probing.policy(release.getMetadata().getNamespace(), release.getSpec().healthPolicyRef.name) == null;
+  }
+
   // ---- for the HealthPolicy reconciler -------------------------------------------------------------------
 
   /**

@@ -336,6 +336,28 @@ class HealthGateLifecycleTest {
     assertThat(activeColor(s.ns())).isEqualTo("blue");
   }
 
+  /** Issue 10 item 12: deleting the HealthPolicy changes nothing the pods run, so it is no new revision. */
+  @Test
+  void deletingTheHealthPolicyOfAReadinessGateStartsNoRevision() {
+    Setup s = setup("hp-rg-del", spec -> {
+      spec.readinessGate = new HealthPolicySpec.ReadinessGateSpec();
+      spec.readinessGate.conditionType = "turnout.dev/deep-health";
+    });
+    liveOnBlue(s.ns(), POLICY);
+    assertThat(status(s.ns()).readinessGate).isEqualTo("turnout.dev/deep-health");
+    client.resources(HealthPolicy.class).inNamespace(s.ns()).withName(POLICY).delete();
+    await().atMost(WAIT).until(() -> client.resources(HealthPolicy.class).inNamespace(s.ns()).withName(POLICY).get() == null);
+    // the operator has seen the deletion: the health gate says the policy is missing on the next reconcile
+    nudgeAndAwaitReconcile(s.ns());
+    nudgeAndAwaitReconcile(s.ns());
+    AppReleaseStatus st = status(s.ns());
+    assertThat(st.currentRevision).as("no revision for a deleted policy").isEqualTo(1L);
+    assertThat(st.readinessGate).isEqualTo("turnout.dev/deep-health");
+    assertThat(eventReasons(s.ns())).filteredOn("RevisionCreated"::equals).hasSize(1);
+    assertThat(client.apps().deployments().inNamespace(s.ns()).withName("backend-blue").get().getSpec().getTemplate().getSpec()
+        .getReadinessGates()).extracting(g -> g.getConditionType()).containsExactly("turnout.dev/deep-health");
+  }
+
   @Test
   void readinessGateIsAddedToThePodTemplateAndSetOnEachPod() {
     Setup s = setup("hp-rg", spec -> {
