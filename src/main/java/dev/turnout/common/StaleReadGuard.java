@@ -61,10 +61,6 @@ public final class StaleReadGuard {
     writes.put(key(cachedBeforeWrite), new Written(cachedBeforeWrite.getMetadata().getResourceVersion(), versionAfterWrite));
   }
 
-  public void wrote(HasMetadata cachedBeforeWrite) {
-    wrote(cachedBeforeWrite, null);
-  }
-
   public void forget(HasMetadata r) {
     writes.remove(key(r));
   }
