@@ -12,7 +12,9 @@ import java.util.Map;
  * <p>Secret: MONGODB_URI, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY. Not secret: S3_ENDPOINT, S3_REGION, S3_BUCKET,
  * S3_PREFIX, S3_FORCE_PATH_STYLE, DATABASES (comma-separated; empty = all), VERIFY_MODE (Checksum | RestoreTest),
  * TIME_ZONE, MONGODUMP, MONGORESTORE, MONGOD (binary paths), and for verify/restore OBJECT (key or "latest"),
- * EXPECTED_SHA256, DROP, NS_FROM, NS_TO; S3_PART_SIZE_MB (tuning, default 16); JOB_NAME (the Job's name, from the pod's
+ * EXPECTED_SHA256, DROP, NS_FROM, NS_TO; S3_PART_SIZE_MB (tuning, default 16); RESTORE_ID (restores: names the staging collections);
+ * TERMINATION_MESSAGE_PATH (where the final JSON result also goes, for the pod's status);
+ * MONGO_SERVER_SELECTION_TIMEOUT_MS (default 30000, the driver's); JOB_NAME (the Job's name, from the pod's
  * job-name label, recorded in the manifest so the operator can tell which Job wrote which backup). {@link #toString()}
  * shows no secret.
  */
@@ -31,7 +33,10 @@ public record AgentConfig(
     String nsFrom,
     String nsTo,
     int partSizeBytes,
-    String jobName) {
+    String jobName,
+    String restoreId,
+    String terminationMessagePath,
+    int serverSelectionTimeoutMs) {
 
   public static AgentConfig fromEnv(Map<String, String> env) {
     S3Settings s3 =
@@ -78,7 +83,10 @@ public record AgentConfig(
         blankToNull(env.get("NS_FROM")),
         blankToNull(env.get("NS_TO")),
         partSize(env.get("S3_PART_SIZE_MB")),
-        blankToNull(env.get("JOB_NAME")));
+        blankToNull(env.get("JOB_NAME")),
+        restoreId(env.get("RESTORE_ID")),
+        blankToNull(env.get("TERMINATION_MESSAGE_PATH")),
+        serverSelectionTimeout(env.get("MONGO_SERVER_SELECTION_TIMEOUT_MS")));
   }
 
   /** Fails with a message naming the missing variables. */
@@ -118,6 +126,34 @@ public record AgentConfig(
       // fall through
     }
     throw new AgentException("S3_PART_SIZE_MB must be a whole number from 5 to 512, not \"" + mb + "\"", 2);
+  }
+
+  /**
+   * RESTORE_ID names a restore's staging collections ({@code <db>.__turnout_restore_<id>.<coll>}); the operator passes
+   * the DatabaseRestore's uid so a retried pod finds and drops what an interrupted one left. A run by hand gets one.
+   */
+  private static String restoreId(String id) {
+    if (id == null || id.isBlank()) {
+      return java.util.UUID.randomUUID().toString().substring(0, 8);
+    }
+    String s = id.trim().toLowerCase(java.util.Locale.ROOT).replace("-", "");
+    return s.length() > 8 ? s.substring(0, 8) : s;
+  }
+
+  /** The driver's default server selection timeout is 30 s (MongoDB driver docs, serverSelectionTimeoutMS). */
+  private static int serverSelectionTimeout(String ms) {
+    if (ms == null || ms.isBlank()) {
+      return 30_000;
+    }
+    try {
+      int v = Integer.parseInt(ms.trim());
+      if (v > 0) {
+        return v;
+      }
+    } catch (NumberFormatException e) {
+      // fall through
+    }
+    throw new AgentException("MONGO_SERVER_SELECTION_TIMEOUT_MS must be a positive whole number, not \"" + ms + "\"", 2);
   }
 
   private static String blankToNull(String s) {

@@ -1,8 +1,11 @@
 package dev.turnout.backup.agent;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.turnout.backup.catalog.BackupManifest;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -30,43 +33,95 @@ public final class AgentMain {
   /** Runs one command; returns the exit code. */
   public static int run(String[] args, Map<String, String> env, Clock clock, PrintStream out, PrintStream err) {
     String command = args.length == 1 ? args[0] : "";
+    String terminationLog = env.get("TERMINATION_MESSAGE_PATH");
+    BackupAgent agent = null;
     try {
       if (!command.matches("backup|verify|restore|backup-and-verify")) {
         throw new AgentException("usage: AgentMain backup|verify|backup-and-verify|restore (settings from environment)", 2);
       }
       AgentConfig cfg = AgentConfig.fromEnv(env);
       cfg.require(!command.equals("verify"));
-      BackupAgent agent = new BackupAgent(cfg, clock, err);
-      BackupManifest m =
+      agent = new BackupAgent(cfg, clock, err);
+      Map<String, Object> result =
           switch (command) {
-            case "backup" -> agent.backup();
-            case "verify" -> agent.verify(null);
-            case "restore" -> agent.restore();
-            default -> agent.verify(agent.backup().object);
+            case "backup" -> BackupAgent.summary(command, agent.backup());
+            case "verify" -> BackupAgent.summary(command, agent.verify(null));
+            case "restore" -> restoreResult(agent, agent.restore(), null);
+            default -> BackupAgent.summary(command, agent.verify(agent.backup().object));
           };
-      out.println(JSON.writeValueAsString(BackupAgent.summary(command, m)));
+      emit(out, terminationLog, result);
       return 0;
     } catch (AgentException e) {
       err.println("turnout-agent " + command + " failed: " + e.getMessage());
-      printFailure(out, command, e.getMessage());
+      emit(out, terminationLog, failure(command, agent, e.getMessage(), e));
       return e.exitCode();
     } catch (Exception e) {
       String msg = e.getClass().getSimpleName() + ": " + e.getMessage();
       err.println("turnout-agent " + command + " failed: " + msg);
-      printFailure(out, command, msg);
+      emit(out, terminationLog, failure(command, agent, msg, null));
       return 1;
     }
   }
 
-  private static void printFailure(PrintStream out, String command, String message) {
+  private static Map<String, Object> restoreResult(BackupAgent agent, StagedRestore.Outcome outcome, String error) {
     Map<String, Object> r = new LinkedHashMap<>();
+    r.put("command", "restore");
+    r.put("ok", error == null);
+    r.put("object", agent.restoredObject);
+    r.put("sha256", agent.restoredSha256);
+    if (outcome != null) {
+      r.put("restored", outcome.restored());
+      r.put("documents", outcome.documents());
+      r.put("failedDocuments", 0);
+    }
+    return r;
+  }
+
+  private static Map<String, Object> failure(String command, BackupAgent agent, String message, AgentException e) {
+    Map<String, Object> r =
+        "restore".equals(command) && agent != null ? restoreResult(agent, null, message) : new LinkedHashMap<>();
     r.put("command", command);
     r.put("ok", false);
     r.put("error", message);
+    if (e instanceof StagedRestore.RestoreFailed f) {
+      r.put("targetUnchanged", f.targetUnchanged);
+    } else if ("restore".equals(command)) {
+      // every failure outside StagedRestore comes before it touches the target
+      r.put("targetUnchanged", true);
+    }
+    return r;
+  }
+
+  /**
+   * The result as the last stdout line, and in the termination message file when the Job sets one: Kubernetes copies
+   * that file (at most 4096 bytes) into the pod's status, where the operator reads it without the pod's logs.
+   */
+  private static void emit(PrintStream out, String terminationLog, Map<String, Object> result) {
+    String json;
     try {
-      out.println(JSON.writeValueAsString(r));
-    } catch (Exception ignored) {
-      out.println("{\"ok\":false}");
+      json = JSON.writeValueAsString(result);
+    } catch (Exception e) {
+      json = "{\"ok\":" + result.get("ok") + "}";
+    }
+    out.println(json);
+    if (terminationLog != null && !terminationLog.isBlank()) {
+      byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+      if (bytes.length > 4096) {
+        result.remove("restored");
+        result.put("truncated", true);
+        String shorter = json;
+        try {
+          shorter = JSON.writeValueAsString(result);
+        } catch (Exception ignored) {
+          // keep the long one, the kubelet cuts it
+        }
+        bytes = shorter.getBytes(StandardCharsets.UTF_8);
+      }
+      try {
+        Files.write(Path.of(terminationLog), bytes);
+      } catch (IOException | RuntimeException e) {
+        System.err.println("turnout-agent: could not write the termination message to " + terminationLog + ": " + e);
+      }
     }
   }
 

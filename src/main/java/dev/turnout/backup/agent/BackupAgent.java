@@ -63,6 +63,22 @@ public class BackupAgent {
     }
     preflight();
     String dumpVersion = MongoTool.version(cfg.mongodump());
+    MongoUri uri = MongoUri.parse(cfg.mongodbUri());
+    uri.databaseInPath().ifPresent(db -> log.println("backup: MONGODB_URI names database " + db + "; mongodump would"
+        + " dump only that database, so the agent uses it as authSource only and dumps "
+        + (cfg.databases().isEmpty() ? "every database" : cfg.databases()) + " (spec.mongodb.databases)"));
+    MongoTarget.Topology topology;
+    try (MongoTarget server = MongoTarget.connect(uri, cfg.serverSelectionTimeoutMs())) {
+      topology = server.topology();
+    }
+    // mongodump --oplog works only on full dumps and only against a replica set (issue 11: on a standalone it exits 1,
+    // "error getting oplog start", leaving an empty archive); everything else is a plain, not point-in-time, dump
+    boolean pointInTime = topology == MongoTarget.Topology.REPLICA_SET && cfg.databases().isEmpty();
+    if (!pointInTime) {
+      log.println("backup: not point-in-time (no --oplog): " + (topology != MongoTarget.Topology.REPLICA_SET
+          ? "the server is " + topology.label + ", --oplog needs a replica set"
+          : "--oplog needs a dump of all databases, spec.mongodb.databases lists " + cfg.databases()));
+    }
     Instant started = clock.instant();
     String key = BackupKeys.archiveKey(cfg.s3().prefix(), started);
     if (exists(key) || exists(BackupKeys.manifestKeyForArchive(key))) {
@@ -72,12 +88,15 @@ public class BackupAgent {
     for (String db : cfg.databases()) {
       args.add("--db=" + db);
     }
+    if (pointInTime) {
+      args.add("--oplog");
+    }
     String uploadId = s3call(() -> s3.createMultipartUpload(b -> b.bucket(bucket()).key(key).contentType("application/gzip")).uploadId());
     long size = 0;
     MessageDigest sha = sha256();
     List<CompletedPart> parts = new ArrayList<>();
     boolean completed = false;
-    try (MongoTool dump = MongoTool.start(cfg.mongodump(), cfg.mongodbUri(), args, log)) {
+    try (MongoTool dump = MongoTool.start(cfg.mongodump(), uri.forTools(), args, log)) {
       try (InputStream in = new DigestInputStream(dump.process().getInputStream(), sha)) {
         byte[] buf = new byte[cfg.partSizeBytes()];
         int partNumber = 1;
@@ -125,6 +144,8 @@ public class BackupAgent {
       m.agentVersion = AgentMain.version();
       m.databases = new ArrayList<>(cfg.databases());
       m.counts = dump.counts();
+      m.pointInTime = pointInTime;
+      m.topology = topology.label;
       s3call(() -> {
         catalog.writeManifest(m);
         return null;
@@ -220,7 +241,18 @@ public class BackupAgent {
     return etag;
   }
 
+  /**
+   * Restores the archive into a throwaway mongod through the same staged restore as a real one (no rename, system
+   * namespaces skipped: a full dump always holds admin.system.version, which mongorestore never restores) and compares
+   * every collection's count with the manifest. The scratch data lives in java.io.tmpdir (the Job's emptyDir).
+   */
   private void restoreTest(String key, BackupManifest m) {
+    RestorePlan plan;
+    try {
+      plan = RestorePlan.of(m.counts, null, null, "verify");
+    } catch (AgentException e) {
+      throw new AgentException("RestoreTest: " + e.getMessage());
+    }
     Path dbpath;
     int port;
     try {
@@ -234,28 +266,18 @@ public class BackupAgent {
     List<String> mongodArgs = List.of("--dbpath", dbpath.toString(), "--port", String.valueOf(port), "--bind_ip", "127.0.0.1");
     MongoTool mongod;
     try {
-      mongod = MongoTool.start(cfg.mongod(), null, mongodArgs, log);
+      mongod = MongoTool.startServer(cfg.mongod(), mongodArgs, log);
     } catch (AgentException e) {
       deleteTree(dbpath);
       throw new AgentException("RestoreTest needs mongod in the agent image (MONGOD=" + cfg.mongod() + "): " + e.getMessage());
     }
     try (mongod) {
       waitForPort(port, mongod);
-      Map<String, Long> restored = runRestore(key, m, null, "mongodb://127.0.0.1:" + port + "/", List.of());
-      if (m.counts == null || m.counts.isEmpty()) {
-        log.println("verify: manifest has no counts; RestoreTest only checked that mongorestore succeeded");
-        return;
-      }
-      List<String> diffs = new ArrayList<>();
-      for (var e : m.counts.entrySet()) {
-        Long got = restored.get(e.getKey());
-        if (!e.getValue().equals(got)) {
-          diffs.add(e.getKey() + ": manifest " + e.getValue() + ", restored " + got);
-        }
-      }
-      if (!diffs.isEmpty()) {
-        throw new AgentException("RestoreTest: document counts differ: " + String.join("; ", diffs));
-      }
+      MongoUri scratch = MongoUri.parse("mongodb://127.0.0.1:" + port + "/");
+      new StagedRestore(cfg.mongorestore(), log)
+          .run(plan, scratch, true, () -> openChecked(key, m, null), "verify", false, cfg.serverSelectionTimeoutMs());
+    } catch (AgentException e) {
+      throw new AgentException("RestoreTest: " + e.getMessage());
     } finally {
       deleteTree(dbpath);
     }
@@ -279,17 +301,20 @@ public class BackupAgent {
   // ---------------------------------------------------------------------------------------------------- restore
 
   /**
-   * Resolves OBJECT (key, or "latest" = newest verified), checks sha256 against the manifest (and EXPECTED_SHA256)
-   * with a first read BEFORE mongorestore runs, then streams the same object version (If-Match on its ETag) into
-   * mongorestore --archive --gzip [--drop] [--nsFrom --nsTo].
+   * Resolves OBJECT (key, or "latest" = newest verified), reads the whole object and checks its size and sha256 against
+   * the manifest (and EXPECTED_SHA256) BEFORE anything touches the target, plans which namespaces go where
+   * ({@link RestorePlan}), then streams the same object version (If-Match on its ETag, hashed again) through a
+   * {@link StagedRestore}: staging collections first, counts checked, renamed into place last.
    */
-  public BackupManifest restore() {
+  public StagedRestore.Outcome restore() {
     cfg.require(true);
     preflight();
     String key = s3call(() -> catalog.resolve(cfg.object() == null ? "latest" : cfg.object()));
+    restoredObject = key;
     BackupManifest m =
         s3call(() -> catalog.readManifest(key))
             .orElseThrow(() -> new AgentException("no manifest for " + key + ": the backup is incomplete, refusing to restore it"));
+    restoredSha256 = m.sha256;
     if (cfg.expectedSha256() != null && !cfg.expectedSha256().equalsIgnoreCase(m.sha256)) {
       throw new AgentException(
           "checksum mismatch for " + key + ": EXPECTED_SHA256 is " + cfg.expectedSha256() + " but the manifest says "
@@ -301,47 +326,38 @@ public class BackupAgent {
     } catch (AgentException e) {
       throw new AgentException(e.getMessage() + "; refusing to restore");
     }
-    List<String> extra = new ArrayList<>();
-    if (cfg.drop()) {
-      extra.add("--drop");
-    }
-    if (cfg.nsFrom() != null) {
-      extra.add("--nsFrom=" + cfg.nsFrom());
-      extra.add("--nsTo=" + cfg.nsTo());
-    }
-    runRestore(key, m, etag, cfg.mongodbUri(), extra);
-    log.println("restore: restored " + key + " (sha256 " + m.sha256 + ")");
-    return m;
+    MongoUri target = MongoUri.parse(cfg.mongodbUri());
+    RestorePlan plan = RestorePlan.of(m.counts, cfg.nsFrom(), cfg.nsTo(), cfg.restoreId());
+    target.databaseInPath().ifPresent(db -> refuseOtherDatabases(db, plan));
+    log.println("restore: " + key + " -> " + plan.moves().size() + " collection(s), " + plan.expectedDocuments()
+        + " document(s)" + (plan.skipped().isEmpty() ? "" : "; not restored: " + plan.skipped()));
+    StagedRestore.Outcome outcome =
+        new StagedRestore(cfg.mongorestore(), log)
+            .run(plan, target, cfg.drop(), () -> openChecked(key, m, etag), cfg.restoreId(), true,
+                cfg.serverSelectionTimeoutMs());
+    log.println("restore: restored " + key + " (sha256 " + m.sha256 + "): " + outcome.restored());
+    return outcome;
   }
 
-  /** Streams the archive into mongorestore; returns the per-namespace counts mongorestore reported. */
-  private Map<String, Long> runRestore(String key, BackupManifest m, String etag, String uri, List<String> extra) {
-    List<String> args = new ArrayList<>(List.of("--archive", "--gzip"));
-    args.addAll(extra);
-    MessageDigest sha = sha256();
-    long[] count = {0};
-    try (MongoTool restore = MongoTool.start(cfg.mongorestore(), uri, args, log)) {
-      String streamError = null;
-      try (ResponseInputStream<GetObjectResponse> obj = s3call(() -> s3.getObject(b -> b.bucket(bucket()).key(key).ifMatch(etag)));
-          OutputStream stdin = restore.process().getOutputStream()) {
-        new CountingDigestStream(obj, sha, count).transferTo(stdin);
-      } catch (IOException e) {
-        streamError = e.getMessage();
-      }
-      int rc = restore.waitFor();
-      if (rc != 0) {
-        throw new AgentException("mongorestore exited " + rc + " after " + count[0] + " bytes: " + restore.lastStderrLine());
-      }
-      if (streamError != null) {
-        throw new AgentException("streaming " + key + " into mongorestore failed after " + count[0] + " bytes: " + streamError);
-      }
-      String actual = HexFormat.of().formatHex(sha.digest());
-      if (count[0] != m.sizeBytes || !actual.equals(m.sha256)) {
-        throw new AgentException(
-            "the object changed while restoring " + key + ": second read has sha256 " + actual + ", manifest says " + m.sha256);
-      }
-      return restore.counts();
+  /**
+   * A database in the target URI's path is only the authSource for the tools ({@link MongoUri}); a user who wrote it
+   * meant "restore into this database", so a plan writing anywhere else is refused rather than run.
+   */
+  private static void refuseOtherDatabases(String uriDb, RestorePlan plan) {
+    List<String> elsewhere =
+        plan.moves().stream().map(RestorePlan.Move::target).filter(t -> !t.startsWith(uriDb + ".")).toList();
+    if (!elsewhere.isEmpty()) {
+      throw new AgentException("the target URI names database " + uriDb + ", but the restore would write " + elsewhere
+          + ": rename with nsFrom/nsTo (e.g. nsFrom: '" + elsewhere.get(0).substring(0, elsewhere.get(0).indexOf('.'))
+          + ".*', nsTo: '" + uriDb + ".*'), or remove the database from the URI", 2);
     }
+  }
+
+  /** The object's bytes for mongorestore, hashed as they pass; the stream fails at its end if they differ. */
+  private InputStream openChecked(String key, BackupManifest m, String etag) {
+    ResponseInputStream<GetObjectResponse> obj =
+        s3call(() -> s3.getObject(b -> b.bucket(bucket()).key(key).ifMatch(etag)));
+    return new VerifyingStream(obj, m.sizeBytes, m.sha256, key);
   }
 
   // ---------------------------------------------------------------------------------------------------- helpers
@@ -371,6 +387,10 @@ public class BackupAgent {
       throw new AgentException(S3Errors.describe(e, cfg.s3()));
     }
   }
+
+  /** What a restore resolved, for its result line even when it failed. */
+  String restoredObject;
+  String restoredSha256;
 
   private String bucket() {
     return cfg.s3().bucket();

@@ -26,16 +26,27 @@ final class MongoTool implements Closeable {
   private static final Pattern DUMP_COUNT = Pattern.compile("done dumping (\\S+) \\((\\d+) documents?\\)");
   private static final Pattern RESTORE_COUNT =
       Pattern.compile("finished restoring (\\S+) \\((\\d+) documents?, (\\d+) failures?\\)");
+  /**
+   * mongorestore's last line, the only place it reports skipped documents in total (issue 11: "Documents that fail to
+   * insert ... are skipped and mongorestore exits 0; the only signals are `continuing through error:` lines and the
+   * final `N document(s) restored successfully. M document(s) failed to restore.`").
+   */
+  private static final Pattern RESTORE_SUMMARY =
+      Pattern.compile("(\\d+) document\\(s\\) restored successfully\\. (\\d+) document\\(s\\) failed to restore");
+  private static final String CONTINUING = "continuing through error: ";
   private static final Pattern URI_CREDENTIALS = Pattern.compile("(mongodb(\\+srv)?://)[^@/\\s]+@");
 
   private final Process process;
   private final Path configFile;
   private final Thread stderrPump;
   private final Map<String, Long> counts = new LinkedHashMap<>();
+  private long[] restoreSummary;
+  private int continuedErrors;
+  private String firstContinuedError;
   private volatile String lastStderrLine = "";
   private final String name;
 
-  private MongoTool(String name, Process process, Path configFile, PrintStream log, String secret) {
+  private MongoTool(String name, Process process, Path configFile, PrintStream log, String secret, boolean merged) {
     this.name = name;
     this.process = process;
     this.configFile = configFile;
@@ -43,7 +54,8 @@ final class MongoTool implements Closeable {
         new Thread(
             () -> {
               try (BufferedReader r =
-                  new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
+                  new BufferedReader(new InputStreamReader(
+                      merged ? process.getInputStream() : process.getErrorStream(), StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = r.readLine()) != null) {
                   String safe = redact(line, secret);
@@ -68,6 +80,18 @@ final class MongoTool implements Closeable {
    * @throws AgentException when the binary cannot be started
    */
   static MongoTool start(String binary, String uri, List<String> args, PrintStream log) {
+    return start(binary, uri, args, log, false);
+  }
+
+  /**
+   * A server process (mongod): its stdout is its log, read with stderr so the pipe never fills. A mongod whose stdout
+   * nobody reads blocks on its next log line once the 64 KiB pipe buffer is full (issue 11, item 5: RestoreTest hung).
+   */
+  static MongoTool startServer(String binary, List<String> args, PrintStream log) {
+    return start(binary, null, args, log, true);
+  }
+
+  private static MongoTool start(String binary, String uri, List<String> args, PrintStream log, boolean merged) {
     Path cfg = null;
     try {
       List<String> cmd = new ArrayList<>();
@@ -77,9 +101,9 @@ final class MongoTool implements Closeable {
         cmd.add("--config=" + cfg);
       }
       cmd.addAll(args);
-      ProcessBuilder pb = new ProcessBuilder(cmd);
+      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(merged);
       Process p = pb.start();
-      return new MongoTool(Path.of(binary).getFileName().toString(), p, cfg, log, uri);
+      return new MongoTool(Path.of(binary).getFileName().toString(), p, cfg, log, uri, merged);
     } catch (IOException e) {
       deleteQuietly(cfg);
       throw new AgentException(
@@ -146,7 +170,33 @@ final class MongoTool implements Closeable {
     deleteQuietly(configFile);
   }
 
+  /** mongorestore's final {restored, failed} counts, or null when it printed no summary. */
+  synchronized long[] restoreSummary() {
+    return restoreSummary == null ? null : restoreSummary.clone();
+  }
+
+  /** How many {@code continuing through error:} lines mongorestore printed, and the first of them. */
+  synchronized int continuedErrors() {
+    return continuedErrors;
+  }
+
+  synchronized String firstContinuedError() {
+    return firstContinuedError;
+  }
+
   private synchronized void parseCount(String line) {
+    int c = line.indexOf(CONTINUING);
+    if (c >= 0) {
+      if (continuedErrors++ == 0) {
+        firstContinuedError = line.substring(c + CONTINUING.length()).strip();
+      }
+      return;
+    }
+    Matcher s = RESTORE_SUMMARY.matcher(line);
+    if (s.find()) {
+      restoreSummary = new long[] {Long.parseLong(s.group(1)), Long.parseLong(s.group(2))};
+      return;
+    }
     Matcher m = DUMP_COUNT.matcher(line);
     if (m.find()) {
       counts.put(m.group(1), Long.parseLong(m.group(2)));

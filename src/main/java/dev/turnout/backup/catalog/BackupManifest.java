@@ -21,7 +21,7 @@ import java.util.Map;
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonPropertyOrder({
   "formatVersion", "object", "job", "sizeBytes", "sha256", "startedAt", "completedAt", "mongodumpVersion", "agentVersion",
-  "databases", "counts", "verified", "verifiedAt", "verifyMode", "verifyError"
+  "databases", "counts", "pointInTime", "topology", "verified", "verifiedAt", "verifyMode", "verifyError"
 })
 public class BackupManifest {
   public static final int FORMAT_VERSION = 1;
@@ -51,6 +51,10 @@ public class BackupManifest {
   public List<String> databases = new ArrayList<>();
   /** Documents per namespace ({@code db.collection}) as reported by mongodump; empty when not available. */
   public Map<String, Long> counts = new LinkedHashMap<>();
+  /** True when mongodump ran with --oplog: the dump is consistent at one instant (replica sets, full dumps only). */
+  public Boolean pointInTime;
+  /** replicaSet, standalone or sharded, as the server answered hello when the backup started. */
+  public String topology;
   public Boolean verified;
   public String verifiedAt;
   /** Checksum or RestoreTest. */

@@ -1,0 +1,174 @@
+package dev.turnout.backup.agent;
+
+import dev.turnout.backup.agent.RestorePlan.Move;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * Runs a {@link RestorePlan}: mongorestore into staging collections, checks, then renames into place. The target is
+ * touched only by the final renames; every failure before them drops the staging collections and says the target is
+ * unchanged, and a failure between two renames says exactly which collections were replaced.
+ *
+ * <p>What counts as restored is asked of the server (documents per staging collection against the manifest), not read
+ * from mongorestore's output alone: it exits 0 when documents fail to insert, when a filter matched nothing, and when
+ * it was given a URI whose database filtered everything out (issue 11, facts 1-3).
+ */
+final class StagedRestore {
+  /** The result of a restore that ended with every collection in place. */
+  record Outcome(Map<String, Long> restored, long documents, Map<String, String> skipped) {}
+
+  private final String mongorestore;
+  private final PrintStream log;
+
+  StagedRestore(String mongorestore, PrintStream log) {
+    this.mongorestore = mongorestore;
+    this.log = log;
+  }
+
+  /**
+   * @param archive opens the archive's bytes (the same object version the checksum was computed on)
+   * @param swap false for a verification restore (the staging collections are checked, then dropped)
+   */
+  Outcome run(RestorePlan plan, MongoUri uri, boolean drop, Supplier<InputStream> archive, String restoreId,
+      boolean swap, int serverSelectionTimeoutMs) {
+    Set<String> dbs = new LinkedHashSet<>();
+    plan.moves().forEach(m -> dbs.add(m.targetDatabase()));
+    String stagingPrefix = RestorePlan.STAGING_PREFIX + restoreId + ".";
+    try (MongoTarget target = MongoTarget.connect(uri, serverSelectionTimeoutMs)) {
+      try {
+        List<String> leftovers = target.dropCollectionsStartingWith(dbs, stagingPrefix);
+        if (!leftovers.isEmpty()) {
+          log.println("restore: dropped staging collections an interrupted run of this restore left: " + leftovers);
+        }
+        if (swap && !drop) {
+          refuseExisting(target, plan);
+        }
+        restoreIntoStaging(plan, uri, archive);
+        checkCounts(target, plan);
+      } catch (RestoreFailed e) {
+        throw e;
+      } catch (AgentException e) {
+        dropQuietly(target, dbs, stagingPrefix);
+        throw new RestoreFailed(e.getMessage() + "; the target is unchanged (staging collections dropped)", true);
+      }
+      if (!swap) {
+        target.dropCollectionsStartingWith(dbs, stagingPrefix);
+      } else {
+        swapIntoPlace(target, plan, drop);
+      }
+      Map<String, Long> restored = new LinkedHashMap<>();
+      plan.moves().forEach(m -> restored.put(m.target(), m.expectedDocuments()));
+      return new Outcome(restored, plan.expectedDocuments(), plan.skipped());
+    }
+  }
+
+  private void dropQuietly(MongoTarget target, Set<String> dbs, String prefix) {
+    try {
+      target.dropCollectionsStartingWith(dbs, prefix);
+    } catch (AgentException e) {
+      log.println("restore: could not drop the staging collections " + prefix + "* : " + e.getMessage());
+    }
+  }
+
+  private void refuseExisting(MongoTarget target, RestorePlan plan) {
+    Map<String, Long> existing = target.counts(plan.moves().stream().map(Move::target).toList());
+    if (!existing.isEmpty()) {
+      throw new RestoreFailed(
+          "the target already has " + describe(existing) + " and drop is false: set drop: true to replace those"
+              + " collections, or rename with nsFrom/nsTo; nothing was restored", true);
+    }
+  }
+
+  private void restoreIntoStaging(RestorePlan plan, MongoUri uri, Supplier<InputStream> archive) {
+    List<String> args = new ArrayList<>(List.of("--archive", "--gzip"));
+    args.addAll(plan.mongorestoreArgs());
+    long[] bytes = {0};
+    try (MongoTool restore = MongoTool.start(mongorestore, uri.forTools(), args, log)) {
+      String streamError = null;
+      try (InputStream in = archive.get(); OutputStream stdin = restore.process().getOutputStream()) {
+        byte[] buf = new byte[64 * 1024];
+        int n;
+        while ((n = in.read(buf)) > 0) {
+          stdin.write(buf, 0, n);
+          bytes[0] += n;
+        }
+      } catch (IOException e) {
+        streamError = e.getMessage();
+      }
+      int rc = restore.waitFor();
+      if (rc != 0) {
+        throw new AgentException("mongorestore exited " + rc + " after " + bytes[0] + " bytes: " + restore.lastStderrLine());
+      }
+      if (streamError != null) {
+        throw new AgentException("streaming the archive into mongorestore failed after " + bytes[0] + " bytes: " + streamError);
+      }
+      long[] summary = restore.restoreSummary();
+      if (summary == null) {
+        throw new AgentException("mongorestore exited 0 without its summary line (\"N document(s) restored successfully."
+            + " M document(s) failed to restore.\"): last line " + restore.lastStderrLine());
+      }
+      if (summary[1] > 0 || restore.continuedErrors() > 0) {
+        throw new AgentException("mongorestore skipped documents: " + summary[0] + " restored, " + summary[1]
+            + " failed to restore" + (restore.firstContinuedError() == null ? "" : " (first: " + restore.firstContinuedError() + ")"));
+      }
+      log.println("restore: mongorestore reported " + summary[0] + " document(s) restored into staging collections");
+    }
+  }
+
+  private static void checkCounts(MongoTarget target, RestorePlan plan) {
+    Map<String, Long> got = target.counts(plan.moves().stream().map(Move::staging).toList());
+    List<String> diffs = new ArrayList<>();
+    for (Move m : plan.moves()) {
+      Long n = got.get(m.staging());
+      if (n == null || n != m.expectedDocuments()) {
+        diffs.add(m.source() + " -> " + m.target() + ": manifest " + m.expectedDocuments() + ", restored "
+            + (n == null ? "nothing" : n));
+      }
+    }
+    if (!diffs.isEmpty()) {
+      throw new AgentException("document counts differ from the manifest: " + String.join("; ", diffs));
+    }
+  }
+
+  private void swapIntoPlace(MongoTarget target, RestorePlan plan, boolean drop) {
+    List<String> done = new ArrayList<>();
+    for (Move m : plan.moves()) {
+      try {
+        target.rename(m.staging(), m.target(), drop);
+        done.add(m.target());
+      } catch (AgentException e) {
+        List<String> pending = new ArrayList<>();
+        plan.moves().stream().skip(done.size()).forEach(p -> pending.add(p.target() + " (in " + p.staging() + ")"));
+        throw new RestoreFailed("moving the verified collections into place failed at " + m.target() + ": "
+            + e.getMessage() + ". Replaced so far: " + (done.isEmpty() ? "none" : String.join(", ", done))
+            + "; not replaced, still in staging: " + String.join(", ", pending), done.isEmpty());
+      }
+    }
+    log.println("restore: moved " + done.size() + " verified collection(s) into place: " + String.join(", ", done));
+  }
+
+  private static String describe(Map<String, Long> counts) {
+    List<String> out = new ArrayList<>();
+    counts.forEach((ns, n) -> out.add(ns + " (" + n + " documents)"));
+    return String.join(", ", out);
+  }
+
+  /** A restore that failed; {@code targetUnchanged} says whether the target is as it was before. */
+  static final class RestoreFailed extends AgentException {
+    final boolean targetUnchanged;
+
+    RestoreFailed(String message, boolean targetUnchanged) {
+      super(message);
+      this.targetUnchanged = targetUnchanged;
+    }
+  }
+}
