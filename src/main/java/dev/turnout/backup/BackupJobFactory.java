@@ -130,6 +130,10 @@ public final class BackupJobFactory {
       env.add(env("EXPECTED_SHA256", expectedSha256));
     }
     env.add(env("DROP", String.valueOf(Boolean.TRUE.equals(spec.drop))));
+    // names the staging collections, so a retried pod drops what an interrupted one of the same restore left
+    if (restore.getMetadata().getUid() != null) {
+      env.add(env("RESTORE_ID", restore.getMetadata().getUid()));
+    }
     if (spec.nsFrom != null && !spec.nsFrom.isEmpty()) {
       env.add(env("NS_FROM", spec.nsFrom));
       env.add(env("NS_TO", spec.nsTo));

@@ -186,15 +186,29 @@ public class DatabaseRestoreReconciler implements Reconciler<DatabaseRestore> {
     if (outcome.isEmpty()) {
       return null; // the Job's change will reconcile again
     }
+    Optional<AgentReport> report = AgentReport.of(client, job);
+    report.filter(r -> r.object != null).ifPresent(r -> status.object = r.object);
     if (outcome.get()) {
       status.phase = "Succeeded";
       status.completedAt = Times.format(JobStates.finishedAt(job));
       status.message = "restored " + status.object + " (sha256 " + status.sha256 + " checked before mongorestore)";
+      report.filter(r -> r.documents != null).ifPresent(r -> {
+        status.restored = r.restored;
+        status.documents = r.documents;
+        status.message += ": " + r.documents + " document(s) in " + r.restored.size() + " collection(s) "
+            + r.restored.keySet() + ", counted on the server before they were moved into place";
+      });
       status.conditions = Conditions.set(status.conditions, COMPLETE, true, "Restored", status.message, restore.getMetadata().getGeneration(), now);
       events.normal(restore, "Restored", status.message);
       return null;
     }
     JobCondition c = JobStates.failure(job).orElseThrow();
+    if (report.isPresent() && report.get().error != null) {
+      AgentReport r = report.get();
+      status.targetUnchanged = r.targetUnchanged;
+      // the agent's error names the counts and whether the target is unchanged
+      return fail(restore, status, "RestoreFailed", "restore of " + status.object + " failed: " + r.error, now);
+    }
     return fail(restore, status, c.getReason() == null ? "JobFailed" : c.getReason(),
         "restore Job " + status.jobName + " failed: " + c.getMessage() + "; the agent refuses an archive whose sha256 differs from "
             + status.sha256 + " before mongorestore runs (kubectl logs job/" + status.jobName + " says why)",

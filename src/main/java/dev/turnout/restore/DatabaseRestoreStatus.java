@@ -29,6 +29,17 @@ public class DatabaseRestoreStatus {
   @JsonPropertyDescription("When the restore ended.")
   public String completedAt;
 
+  @JsonPropertyDescription("Documents per target namespace (db.collection) the restore put in place, counted on the server"
+      + " in the staging collections before they were renamed into place; from the agent's report.")
+  public java.util.Map<String, Long> restored;
+
+  @JsonPropertyDescription("Total documents restored (the sum of restored).")
+  public Long documents;
+
+  @JsonPropertyDescription("On failure: true when the target is as it was before the restore (nothing was renamed into"
+      + " place); false when some collections were replaced (the message names them).")
+  public Boolean targetUnchanged;
+
   @JsonPropertyDescription("Human-readable summary.")
   public String message;
 
