@@ -1,0 +1,77 @@
+package dev.turnout.mongo;
+
+import com.mongodb.ConnectionString;
+import com.mongodb.client.MongoClients;
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.bson.BsonDocument;
+
+/**
+ * Installs {@code mongodump} and {@code mongorestore} executables (sh scripts) that run {@link MongoToolsSim} in a new
+ * JVM: this JVM's java binary, a classpath of just the simulation and the MongoDB driver (written to an argument file
+ * next to the scripts: no length limit, no dependence on surefire's manifest-only booter jar), and flags for a fast
+ * start. Each run is a separate process, as the agent expects of the real tools.
+ */
+public final class MongoToolScripts {
+  /** Flags for a short-lived JVM: C1 only, CDS on, small heap, serial GC. */
+  static final List<String> JVM_FLAGS =
+      List.of("-XX:TieredStopAtLevel=1", "-Xshare:auto", "-Xss512k", "-Xmx256m", "-XX:+UseSerialGC", "-XX:-UsePerfData");
+
+  /** The installed executables. */
+  public record Tools(Path mongodump, Path mongorestore, Path dir) {}
+
+  private MongoToolScripts() {}
+
+  /** Writes {@code dir/mongodump}, {@code dir/mongorestore} (0755) and {@code dir/mongo-tools-sim.args}. */
+  public static Tools install(Path dir) throws IOException {
+    Files.createDirectories(dir);
+    Path argFile = dir.resolve("mongo-tools-sim.args");
+    StringBuilder args = new StringBuilder();
+    for (String flag : JVM_FLAGS) {
+      args.append(flag).append('\n');
+    }
+    args.append("-cp\n").append(quote(String.join(java.io.File.pathSeparator, classpath()))).append('\n');
+    args.append(MongoToolsSim.class.getName()).append('\n');
+    Files.writeString(argFile, args.toString(), StandardCharsets.UTF_8);
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    return new Tools(script(dir, "mongodump", java, argFile), script(dir, "mongorestore", java, argFile), dir);
+  }
+
+  private static Path script(Path dir, String tool, Path java, Path argFile) throws IOException {
+    Path p = dir.resolve(tool);
+    String body = "#!/bin/sh\n# simulated " + tool + " (dev.turnout.mongo.MongoToolsSim), see MongoToolScripts\n"
+        + "exec " + shellQuote(java.toString()) + " @" + shellQuote(argFile.toString()) + " " + tool + " \"$@\"\n";
+    Files.writeString(p, body, StandardCharsets.UTF_8);
+    Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+    return p;
+  }
+
+  /** Where the simulation, the sync driver, driver-core and bson were loaded from. */
+  static Set<String> classpath() {
+    Set<String> out = new LinkedHashSet<>();
+    for (Class<?> c : List.of(MongoToolsSim.class, MongoClients.class, ConnectionString.class, BsonDocument.class)) {
+      try {
+        out.add(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
+      } catch (URISyntaxException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    return out;
+  }
+
+  /** java @argfile quoting: double quotes, backslashes and quotes escaped. */
+  private static String quote(String s) {
+    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+  }
+
+  private static String shellQuote(String s) {
+    return "'" + s.replace("'", "'\\''") + "'";
+  }
+}
