@@ -25,7 +25,12 @@ public final class MongoToolScripts {
       List.of("-XX:TieredStopAtLevel=1", "-Xshare:auto", "-Xss512k", "-Xmx256m", "-XX:+UseSerialGC", "-XX:-UsePerfData");
 
   /** The installed executables. */
-  public record Tools(Path mongodump, Path mongorestore, Path dir) {}
+  public record Tools(Path mongodump, Path mongorestore, Path dir) {
+    /** The simulated mongod ({@link SimMongod}) next to the tools, for RestoreTest verification. */
+    public Path mongod() {
+      return dir.resolve("mongod");
+    }
+  }
 
   private MongoToolScripts() {}
 
@@ -41,6 +46,7 @@ public final class MongoToolScripts {
     args.append(MongoToolsSim.class.getName()).append('\n');
     Files.writeString(argFile, args.toString(), StandardCharsets.UTF_8);
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    script(dir, "mongod", java, argFile);
     return new Tools(script(dir, "mongodump", java, argFile), script(dir, "mongorestore", java, argFile), dir);
   }
 
@@ -56,7 +62,12 @@ public final class MongoToolScripts {
   /** Where the simulation, the sync driver, driver-core and bson were loaded from. */
   static Set<String> classpath() {
     Set<String> out = new LinkedHashSet<>();
-    for (Class<?> c : List.of(MongoToolsSim.class, MongoClients.class, ConnectionString.class, BsonDocument.class)) {
+    for (Class<?> c : List.of(MongoToolsSim.class, MongoClients.class, ConnectionString.class, BsonDocument.class,
+        // the simulated mongod: mongo-java-server and what it needs at run time
+        de.bwaldvogel.mongo.MongoServer.class, de.bwaldvogel.mongo.backend.memory.MemoryBackend.class,
+        org.slf4j.LoggerFactory.class, io.netty.channel.Channel.class, io.netty.buffer.ByteBuf.class,
+        io.netty.util.concurrent.Future.class, io.netty.handler.codec.ByteToMessageDecoder.class,
+        io.netty.resolver.AddressResolver.class, io.netty.handler.logging.LoggingHandler.class)) {
       try {
         out.add(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
       } catch (URISyntaxException e) {

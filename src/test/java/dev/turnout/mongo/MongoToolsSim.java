@@ -47,6 +47,13 @@ public final class MongoToolsSim {
   }
 
   static int run(String[] args, OutputStream stdout, PrintStream err) {
+    if (args.length > 0 && args[0].equals("mongod")) {
+      try {
+        return SimMongod.run(List.of(args).subList(1, args.length), new PrintStream(stdout, true, StandardCharsets.UTF_8));
+      } catch (InterruptedException e) {
+        return 0;
+      }
+    }
     if (args.length == 0 || !(args[0].equals("mongodump") || args[0].equals("mongorestore"))) {
       err.println("usage: MongoToolsSim mongodump|mongorestore <args...>");
       return 2;

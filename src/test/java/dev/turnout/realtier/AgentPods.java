@@ -41,14 +41,30 @@ final class AgentPods {
       env.put("MONGODUMP", fake.mongodump(-1).toString());
       env.put("MONGORESTORE", fake.mongorestore(1000).toString());
       env.put("S3_PART_SIZE_MB", "5");
+      return run(job, env);
+    };
+  }
+
+  /**
+   * Runs the agent as the kubelet runs the container: a fresh termination message file mounted at the container's
+   * terminationMessagePath, copied into the pod's terminated state when the container ends.
+   */
+  static JobResult run(Job job, Map<String, String> env) throws IOException {
+    Path terminationLog = Files.createTempFile("termination-log", "");
+    try {
+      env.put("TERMINATION_MESSAGE_PATH", terminationLog.toString());
       List<String> command = container(job).getCommand();
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       int rc = AgentMain.run(new String[] {command.get(command.size() - 1)}, env, Clock.systemUTC(),
           new PrintStream(out, true), new PrintStream(out, true));
       log(job, rc, out.toString(StandardCharsets.UTF_8));
+      String message = Files.readString(terminationLog);
       // the Job controller reports only that the pod failed; the agent's output says why
-      return rc == 0 ? JobResult.success() : JobResult.failure("Error", "agent exited " + rc);
-    };
+      JobResult result = rc == 0 ? JobResult.success() : JobResult.failure("Error", "agent exited " + rc);
+      return message.isEmpty() ? result : result.withTerminationMessage(message);
+    } finally {
+      Files.deleteIfExists(terminationLog);
+    }
   }
 
   static Container container(Job job) {

@@ -147,7 +147,9 @@ final class JobPods implements AutoCloseable {
         .map(c -> new ContainerStatusBuilder().withName(c.getName()).withImage(c.getImage()).withImageID(c.getImage())
             .withReady(false).withStarted(false).withRestartCount(0)
             .withNewState().withNewTerminated().withExitCode(exitCode).withReason(reason)
-            .withMessage(result.succeeded() ? null : result.message())
+            // the kubelet: the terminationMessagePath file, else (FallbackToLogsOnError, failed) the log's tail
+            .withMessage(result.terminationMessage() != null ? result.terminationMessage()
+                : result.succeeded() ? null : result.message())
             .withStartedAt(started).withFinishedAt(now).endTerminated().endState().build())
         .toList();
     return new PodStatusBuilder().withPhase(result.succeeded() ? "Succeeded" : "Failed").withHostIP(Kubelet.hostIp())

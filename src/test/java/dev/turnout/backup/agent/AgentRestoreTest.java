@@ -248,6 +248,36 @@ class AgentRestoreTest {
     assertThat(m.topology).isEqualTo("standalone");
   }
 
+  @Test
+  void restoreTestVerifiesAFullDumpInAThrowawayMongodThatLogsToStdout() throws Exception {
+    // defect 5: full dumps hold admin.system.version (never restored, so never counted), and the scratch mongod's
+    // stdout is read (SimMongod writes more than a pipe holds before it listens, as a real mongod does)
+    Map<String, String> env = env(prod.uri());
+    env.put("VERIFY_MODE", "RestoreTest");
+    env.put("MONGOD", tools.mongod().toString());
+    Run r = run(env, "backup-and-verify");
+    assertThat(r.rc).as(r.stderr).isZero();
+    BackupManifest m = new BackupCatalog(s3, bucket, "prod/").readManifest(KEY).orElseThrow();
+    assertThat(m.verified).isTrue();
+    assertThat(m.verifyMode).isEqualTo("RestoreTest");
+  }
+
+  @Test
+  void restoreTestFailsAnArchiveWhoseDocumentsDoNotAllRestore() throws Exception {
+    List<Document> users = new java.util.ArrayList<>(docs(3));
+    users.add(new Document("_id", 1).append("v", "duplicate"));
+    upload(SimArchives.archive(Map.of("auto_author.users", users)), Map.of("auto_author.users", 4L));
+    Map<String, String> env = env(prod.uri());
+    env.put("VERIFY_MODE", "RestoreTest");
+    env.put("MONGOD", tools.mongod().toString());
+    env.put("OBJECT", KEY);
+    Run r = run(env, "verify");
+    assertThat(r.rc).isEqualTo(1);
+    assertThat(r.stderr).contains("RestoreTest: mongorestore skipped documents: 3 restored, 1 failed to restore");
+    BackupManifest m = new BackupCatalog(s3, bucket, "prod/").readManifest(KEY).orElseThrow();
+    assertThat(m.verified).isFalse();
+  }
+
   static List<Document> docs(int n) {
     List<Document> out = new java.util.ArrayList<>();
     for (int i = 0; i < n; i++) {
