@@ -23,6 +23,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import dev.turnout.mongo.MongoServerFixture;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -30,7 +31,9 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 
 /** The agent against a real S3 API (S3Proxy) with fake mongodump/mongorestore/mongod executables. */
 class BackupAgentS3Test {
-  static final String URI = "mongodb://backup:s3cr3t-Pa55@mongo.example:27017/?authSource=admin";
+  /** A real wire-protocol server the agent asks for its topology; the fake mongodump ignores it (it only writes bytes). */
+  static MongoServerFixture mongo;
+  static String URI;
   static final Instant T0 = Instant.parse("2026-11-20T03:00:00Z");
   static S3TestServer server;
   static byte[] archive;
@@ -43,12 +46,15 @@ class BackupAgentS3Test {
   @BeforeAll
   static void startS3() throws Exception {
     server = new S3TestServer();
+    mongo = new MongoServerFixture();
+    URI = mongo.uri();
     archive = FakeMongo.deterministicArchive(11, 42);
   }
 
   @AfterAll
   static void stopS3() throws Exception {
     server.close();
+    mongo.close();
   }
 
   @BeforeEach
@@ -78,6 +84,8 @@ class BackupAgentS3Test {
     env.put("S3_PART_SIZE_MB", "5");
     env.put("MONGODUMP", fake.mongodump(-1).toString());
     env.put("MONGORESTORE", fake.mongorestore(1000).toString());
+    env.put("RESTORE_ID", "0a1b2c3d");
+    env.put("MONGO_SERVER_SELECTION_TIMEOUT_MS", "3000");
     return env;
   }
 
@@ -219,24 +227,28 @@ class BackupAgentS3Test {
   }
 
   @Test
-  void restoreRoundTripsByteIdentical() throws Exception {
+  void aRestoreMongorestoreReportsButTheServerDoesNotHoldFails() throws Exception {
+    // issue 11: mongorestore's exit code and output are not proof; this fake reads the archive, prints success and
+    // inserts nothing, as the real one does when a filter matched nothing
     Map<String, String> env = env();
     assertThat(run(env, T0, "backup-and-verify").rc).isZero();
-    env.put("MONGODB_URI", "mongodb://restore:0ther-s3cr3t@staging:27017/");
     env.put("OBJECT", "prod/2026-11-20T03-00-00Z.archive.gz");
     env.put("DROP", "true");
-    env.put("NS_FROM", "auto_author.*");
-    env.put("NS_TO", "auto_author_staging.*");
+    env.put("NS_FROM", "test.*");
+    env.put("NS_TO", "test_staging.*");
     env.put("EXPECTED_SHA256", sha256(archive));
     Run r = run(env, T0, "restore");
-    assertThat(r.rc).as(r.stderr).isZero();
+    assertThat(r.rc).isEqualTo(1);
+    assertThat(r.stderr).contains("document counts differ from the manifest: test.items -> test_staging.items: manifest"
+        + " 1000, restored nothing").contains("the target is unchanged");
+    // what it got: the checked object, byte for byte, exact namespaces, the URI only in a 0600 file
     assertThat(Files.readAllBytes(tmp.resolve("mongorestore.stdin"))).isEqualTo(archive);
-    assertThat(fake.read("mongorestore.args").lines().toList())
-        .contains("--archive", "--gzip", "--drop", "--nsFrom=auto_author.*", "--nsTo=auto_author_staging.*");
-    assertThat(fake.read("mongorestore.args")).doesNotContain("0ther-s3cr3t");
-    assertThat(fake.read("mongorestore.config")).contains("0ther-s3cr3t");
+    assertThat(fake.read("mongorestore.args").lines().toList()).contains("--archive", "--gzip",
+        "--nsInclude=test.items", "--nsFrom=test.items", "--nsTo=test_staging.__turnout_restore_" + "0a1b2c3d.items");
+    assertThat(fake.read("mongorestore.config")).isEqualTo("uri: '" + URI + "'\n");
     assertThat(fake.read("mongorestore.config.mode").trim()).isEqualTo("600");
     assertThat(r.result().get("sha256").asText()).isEqualTo(sha256(archive));
+    assertThat(r.result().get("targetUnchanged").asBoolean()).isTrue();
   }
 
   @Test
@@ -250,7 +262,8 @@ class BackupAgentS3Test {
     env.put("OBJECT", key);
     Run r = run(env, T0, "restore");
     assertThat(r.rc).isNotZero();
-    assertThat(r.stderr).contains("checksum mismatch for " + key).contains("refusing to restore");
+    // the first read checks gzip to its end as well: a flipped byte breaks the stream before the sha256 is compared
+    assertThat(r.stderr).contains(key).contains("sha256 differs").contains("refusing to restore");
     assertThat(fake.exists("mongorestore.args")).as("mongorestore must not run").isFalse();
   }
 
@@ -285,7 +298,7 @@ class BackupAgentS3Test {
 
     env.put("OBJECT", "latest");
     Run r = run(env, t3, "restore");
-    assertThat(r.rc).as(r.stderr).isZero();
+    // the fake mongorestore inserts nothing, so the restore fails its count check; what matters here is what it read
     assertThat(r.result().get("object").asText()).isEqualTo("prod/2026-11-21T03-00-00Z.archive.gz");
     assertThat(Files.readAllBytes(tmp.resolve("mongorestore.stdin"))).isEqualTo(archive);
   }
@@ -298,29 +311,6 @@ class BackupAgentS3Test {
     Run r = run(env, T0, "restore");
     assertThat(r.rc).isNotZero();
     assertThat(r.stderr).contains("no verified backup under s3://" + bucket + "/prod/");
-  }
-
-  @Test
-  void restoreTestComparesCountsInThrowawayMongod() throws Exception {
-    assertThat(Path.of("/usr/bin/python3")).as("python3 runs the fake mongod").isExecutable();
-    Map<String, String> env = env();
-    env.put("VERIFY_MODE", "RestoreTest");
-    env.put("MONGOD", fake.mongod().toString());
-    Run ok = run(env, T0, "backup-and-verify");
-    assertThat(ok.rc).as(ok.stderr).isZero();
-    assertThat(fake.read("mongod.args")).contains("--dbpath", "--port", "--bind_ip\n127.0.0.1");
-    assertThat(fake.read("mongorestore.config")).startsWith("uri: 'mongodb://127.0.0.1:");
-    assertThat(Files.readAllBytes(tmp.resolve("mongorestore.stdin"))).isEqualTo(archive);
-    BackupManifest m = BackupManifest.parse(get("prod/2026-11-20T03-00-00Z.manifest.json"));
-    assertThat(m.verified).isTrue();
-    assertThat(m.verifyMode).isEqualTo("RestoreTest");
-
-    env.put("MONGORESTORE", fake.mongorestore(999).toString());
-    env.put("OBJECT", "prod/2026-11-20T03-00-00Z.archive.gz");
-    Run bad = run(env, T0, "verify");
-    assertThat(bad.rc).isNotZero();
-    assertThat(bad.stderr).contains("document counts differ: test.items: manifest 1000, restored 999");
-    assertThat(BackupManifest.parse(get("prod/2026-11-20T03-00-00Z.manifest.json")).verified).isFalse();
   }
 
   @Test
