@@ -52,7 +52,8 @@ public class DatabaseBackupGate implements BackupGate {
     }
     Instant revisionStart = Times.parse(status.revisionStartedAt);
     DatabaseBackupStatus bs = backup.getStatus() == null ? new DatabaseBackupStatus() : backup.getStatus();
-    Optional<DatabaseBackupStatus.BackupRecord> fresh = fresh(bs, revisionStart);
+    Optional<DatabaseBackupStatus.BackupRecord> fresh =
+        fresh(bs, revisionStart, BackupJobFactory.onDemandJobName(backup, token(release, status)));
     if (fresh.isPresent()) {
       return GateResult.passed("BackupVerified",
           "verified backup " + fresh.get().object + " from DatabaseBackup " + name + " completed at " + fresh.get().completedAt);
@@ -87,13 +88,24 @@ public class DatabaseBackupGate implements BackupGate {
         + "; it is not asked for again for this revision)" + failure(bs, revisionStart));
   }
 
-  /** The newest verified backup that completed no earlier than the revision started. */
-  static Optional<DatabaseBackupStatus.BackupRecord> fresh(DatabaseBackupStatus bs, Instant revisionStart) {
+  /**
+   * The newest verified backup that completed no earlier than the revision started: written by the Job this revision
+   * asked for ({@code ownJob}, fresh by causality, whatever the clocks say), or stored by the S3 server (its manifest's
+   * LastModified, set when verification rewrote it) no earlier than the revision's start. The manifest's own times come
+   * from the agent's clock on some node, which may be minutes off the operator's: they are used only for backups listed
+   * before storedAt was recorded.
+   */
+  static Optional<DatabaseBackupStatus.BackupRecord> fresh(DatabaseBackupStatus bs, Instant revisionStart, String ownJob) {
     return Stream.concat(Stream.ofNullable(bs.lastSuccessfulBackup), Stream.ofNullable(bs.backups).flatMap(List::stream))
         .filter(Objects::nonNull)
-        .filter(b -> Boolean.TRUE.equals(b.verified) && b.completedAt != null)
-        .filter(b -> revisionStart == null || !Times.parse(b.completedAt).isBefore(revisionStart))
-        .max(Comparator.comparing(b -> Times.parse(b.completedAt)));
+        .filter(b -> Boolean.TRUE.equals(b.verified) && completed(b) != null)
+        .filter(b -> revisionStart == null || (ownJob != null && ownJob.equals(b.job)) || !completed(b).isBefore(revisionStart))
+        .max(Comparator.comparing(DatabaseBackupGate::completed));
+  }
+
+  /** When the backup was complete, by the S3 server's clock when known. */
+  private static Instant completed(DatabaseBackupStatus.BackupRecord b) {
+    return b.storedAt != null ? Times.parse(b.storedAt) : b.completedAt == null ? null : Times.parse(b.completedAt);
   }
 
   private static String failure(DatabaseBackupStatus bs, Instant revisionStart) {

@@ -28,7 +28,21 @@ public final class AgentMain {
   }
 
   /** Runs one command; returns the exit code. */
-  public static int run(String[] args, Map<String, String> env, Clock clock, PrintStream out, PrintStream err) {
+  public static int run(String[] args, Map<String, String> env, Clock clock, PrintStream rawOut, PrintStream rawErr) {
+    // everything the agent prints (the tools' forwarded stderr, its own messages, the JSON result) is masked with the
+    // secrets it was given: the tools echo the URI with its password on authentication errors
+    dev.turnout.common.Redactor redactor = dev.turnout.common.Redactor.forAgentEnv(env);
+    PrintStream out = redactor.wrap(rawOut);
+    PrintStream err = redactor.wrap(rawErr);
+    try {
+      return runMasked(args, env, clock, out, err);
+    } finally {
+      out.close(); // emits a last partial line, masked; rawOut itself stays open
+      err.close();
+    }
+  }
+
+  private static int runMasked(String[] args, Map<String, String> env, Clock clock, PrintStream out, PrintStream err) {
     String command = args.length == 1 ? args[0] : "";
     try {
       if (!command.matches("backup|verify|restore|backup-and-verify")) {

@@ -26,7 +26,6 @@ final class MongoTool implements Closeable {
   private static final Pattern DUMP_COUNT = Pattern.compile("done dumping (\\S+) \\((\\d+) documents?\\)");
   private static final Pattern RESTORE_COUNT =
       Pattern.compile("finished restoring (\\S+) \\((\\d+) documents?, (\\d+) failures?\\)");
-  private static final Pattern URI_CREDENTIALS = Pattern.compile("(mongodb(\\+srv)?://)[^@/\\s]+@");
 
   private final Process process;
   private final Path configFile;
@@ -39,6 +38,7 @@ final class MongoTool implements Closeable {
     this.name = name;
     this.process = process;
     this.configFile = configFile;
+    dev.turnout.common.Redactor redactor = dev.turnout.common.Redactor.of(secret == null ? List.of() : List.of(secret));
     this.stderrPump =
         new Thread(
             () -> {
@@ -46,7 +46,7 @@ final class MongoTool implements Closeable {
                   new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = r.readLine()) != null) {
-                  String safe = redact(line, secret);
+                  String safe = redactor.redact(line);
                   if (!safe.isBlank()) {
                     lastStderrLine = safe.strip();
                   }
@@ -158,12 +158,13 @@ final class MongoTool implements Closeable {
     }
   }
 
+  /**
+   * The line with the connection string masked in every form the tools echo it (whole, its password raw, decoded or
+   * URL-encoded, or any URI's password): see {@link dev.turnout.common.Redactor}. AgentMain also masks everything the
+   * agent prints, with the S3 keys.
+   */
   static String redact(String line, String secret) {
-    String out = line;
-    if (secret != null && !secret.isEmpty()) {
-      out = out.replace(secret, "<MONGODB_URI>");
-    }
-    return URI_CREDENTIALS.matcher(out).replaceAll("$1***@");
+    return dev.turnout.common.Redactor.of(secret == null ? List.of() : List.of(secret)).redact(line);
   }
 
   /** YAML {@code uri: '<uri>'} in a new 0600 file in java.io.tmpdir. */
