@@ -40,12 +40,13 @@ public final class Redactor {
       if (s == null || s.isEmpty()) {
         continue;
       }
-      addForms(forms, s);
-      password(s).ifPresent(p -> addForms(forms, p));
+      // a connection string: its password in every form (the rest of the URI, hosts and options, stays readable);
+      // anything else (a key, a URI without password) as a whole
+      password(s).ifPresentOrElse(p -> addForms(forms, p), () -> addForms(forms, s));
     }
     List<String> sorted = new ArrayList<>(forms);
     sorted.removeIf(f -> f.length() < MIN_SECRET_LENGTH);
-    sorted.sort(Comparator.comparingInt(String::length).reversed()); // the whole URI before its password
+    sorted.sort(Comparator.comparingInt(String::length).reversed()); // an encoded form before the raw one it contains
     this.secrets = List.copyOf(sorted);
   }
 
