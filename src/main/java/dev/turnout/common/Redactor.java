@@ -19,8 +19,8 @@ import java.util.regex.Pattern;
 /**
  * Masks secrets in text that reaches logs, Events and status. mongodump/mongorestore echo the connection string with
  * its password on authentication errors, sometimes the password alone, decoded or still URL-encoded; so the agent masks
- * every form of each secret it was given (the whole URI, its password raw, URL-decoded and URL-encoded, JSON-escaped,
- * and the S3 keys), and everything, agent or operator, masks the password part of any URI. The operator does not know
+ * every form of each secret it was given (a connection string's password raw, URL-decoded and URL-encoded,
+ * JSON-escaped, with or without the URI around it; the S3 keys whole), and everything, agent or operator, masks the password part of any URI. The operator does not know
  * the passwords: it relies on the URI pattern, and on the agent having masked its own output.
  *
  * <p>Secrets shorter than {@value #MIN_SECRET_LENGTH} characters are masked only inside URIs: replacing every "ab" in
