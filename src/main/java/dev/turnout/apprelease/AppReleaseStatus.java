@@ -74,6 +74,22 @@ public class AppReleaseStatus {
           + " backup requested or started by anyone will complete after its revision started.")
   public String backupRequestToken;
 
+  @JsonPropertyDescription(
+      "The backup Job of its backupBeforePromotion DatabaseBackup that the current revision waits for (one running, or"
+          + " requested and not started yet, when the gate looked, so it completes after the revision started): its"
+          + " backup passes the gate without comparing clocks.")
+  public BackupAwaited backupAwaited;
+
+  /** A backup Job a revision waits for. */
+  @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+  public static class BackupAwaited {
+    @JsonPropertyDescription("The revision that waits.")
+    public Long revision;
+
+    @JsonPropertyDescription("Name of the backup Job.")
+    public String job;
+  }
+
   @JsonPropertyDescription("Pod condition type of the HealthPolicy readiness gate the current revision's pods carry."
       + " Kept while the HealthPolicy is missing: deleting a policy changes nothing the pods run, so it starts no revision.")
   public String readinessGate;

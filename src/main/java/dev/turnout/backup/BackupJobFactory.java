@@ -38,6 +38,16 @@ public final class BackupJobFactory {
   public static final String CONTAINER = "agent";
   /** Label the Job controller sets on each pod of a Job, with the Job's name (on every Kubernetes version since 1.25). */
   public static final String JOB_NAME_LABEL = "job-name";
+  /**
+   * ttlSecondsAfterFinished of on-demand (turnout.dev/backup-now) Jobs: 7 days, long enough to read a failed run's logs
+   * after a weekend, and it bounds them as the CronJob's history limits (3 succeeded, 5 failed) bound scheduled ones.
+   * The backups themselves live in S3 and in status; only the Job and its pod go.
+   */
+  public static final long ON_DEMAND_TTL_SECONDS = 7 * 24 * 3600L;
+  /** Where the agent writes its final JSON result; the kubelet shows it as the container's termination message. */
+  public static final String TERMINATION_MESSAGE_PATH = "/dev/termination-log";
+  /** The agent's exit code for bad usage or settings (AgentMain): retrying cannot help. */
+  public static final int EXIT_BAD_SETTINGS = 2;
 
   /**
    * Operator settings.
@@ -102,7 +112,10 @@ public final class BackupJobFactory {
     Map<String, String> labels = backupLabels(backup);
     ObjectMeta meta = meta(backup, onDemandJobName(backup, token), labels);
     meta.setAnnotations(new LinkedHashMap<>(Map.of(Labels.BACKUP_NOW, token)));
-    return new JobBuilder().withMetadata(meta).withSpec(backupJobSpec(backup, settings)).build();
+    JobSpec spec = backupJobSpec(backup, settings);
+    // the CronJob's history limits bound scheduled Jobs; nothing would ever delete on-demand ones
+    spec.setTtlSecondsAfterFinished((int) ON_DEMAND_TTL_SECONDS);
+    return new JobBuilder().withMetadata(meta).withSpec(spec).build();
   }
 
   /**
@@ -143,7 +156,8 @@ public final class BackupJobFactory {
     return new JobBuilder().withMetadata(meta(restore, restoreJobName(restore), labels)).withSpec(jobSpec).build();
   }
 
-  private static JobSpec backupJobSpec(DatabaseBackup backup, Settings settings) {
+  /** The spec of every backup Job (the CronJob's template, and on-demand Jobs but for their TTL). */
+  static JobSpec backupJobSpec(DatabaseBackup backup, Settings settings) {
     DatabaseBackupSpec spec = backup.getSpec();
     List<EnvVar> env = new ArrayList<>();
     env.add(secretEnv("MONGODB_URI", spec.mongodb.uriSecretRef));
@@ -181,8 +195,11 @@ public final class BackupJobFactory {
             .withName(CONTAINER)
             .withImage(image)
             .withCommand(command)
-            .withEnv(env)
+            .withEnv(withTerminationMessagePath(env))
             .withResources(resources)
+            // the agent writes its result to TERMINATION_MESSAGE_PATH; killed before that, the log's tail stands in
+            .withTerminationMessagePath(TERMINATION_MESSAGE_PATH)
+            .withTerminationMessagePolicy("FallbackToLogsOnError")
             .withNewSecurityContext()
             .withRunAsNonRoot(true)
             .withReadOnlyRootFilesystem(true)
@@ -199,6 +216,18 @@ public final class BackupJobFactory {
     return new JobSpecBuilder()
         .withBackoffLimit(backoffLimit)
         .withActiveDeadlineSeconds(activeDeadlineSeconds)
+        // exit 2 = the agent refused its settings: fail the Job at once (reason PodFailurePolicy) instead of retrying
+        // what cannot succeed; the reconciler reports it as InvalidSettings
+        .withNewPodFailurePolicy()
+        .addNewRule()
+        .withAction("FailJob")
+        .withNewOnExitCodes()
+        .withContainerName(CONTAINER)
+        .withOperator("In")
+        .withValues(EXIT_BAD_SETTINGS)
+        .endOnExitCodes()
+        .endRule()
+        .endPodFailurePolicy()
         .withNewTemplate()
         .withNewMetadata()
         .withLabels(labels)
@@ -225,8 +254,15 @@ public final class BackupJobFactory {
         .build();
   }
 
+  private static List<EnvVar> withTerminationMessagePath(List<EnvVar> env) {
+    List<EnvVar> all = new ArrayList<>(env);
+    all.add(env("TERMINATION_MESSAGE_PATH", TERMINATION_MESSAGE_PATH));
+    return all;
+  }
+
+  /** The Jobs' S3 env: jobCredentialsSecretRef when set (put/get/list, no delete), else credentialsSecretRef. */
   private static List<EnvVar> s3Env(StorageSpec.S3Spec s3) {
-    StorageSpec.CredentialsRef cred = s3.credentialsSecretRef;
+    StorageSpec.CredentialsRef cred = s3.jobCredentials();
     List<EnvVar> env = new ArrayList<>();
     env.add(secretEnv("AWS_ACCESS_KEY_ID", new SecretKeyRef(cred.name, cred.accessKeyIdKeyOrDefault())));
     env.add(secretEnv("AWS_SECRET_ACCESS_KEY", new SecretKeyRef(cred.name, cred.secretAccessKeyKeyOrDefault())));

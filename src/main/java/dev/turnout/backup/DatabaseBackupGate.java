@@ -16,6 +16,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Instant;
 import java.util.Comparator;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -52,17 +54,35 @@ public class DatabaseBackupGate implements BackupGate {
     }
     Instant revisionStart = Times.parse(status.revisionStartedAt);
     DatabaseBackupStatus bs = backup.getStatus() == null ? new DatabaseBackupStatus() : backup.getStatus();
-    Optional<DatabaseBackupStatus.BackupRecord> fresh = fresh(bs, revisionStart);
+    Map<String, String> annotations = backup.getMetadata().getAnnotations();
+    String requested = annotations == null ? null : annotations.get(Labels.BACKUP_NOW);
+    boolean pending = requested != null && !requested.isBlank() && !requested.equals(bs.lastBackupNowToken);
+    List<DatabaseBackupStatus.RunningJob> running = bs.runningJobs == null ? List.of() : bs.runningJobs;
+    // a Job running (or requested, not started) when the gate looks completes after this revision started: remember it,
+    // so that its backup passes without comparing any clocks
+    String awaitedNow = pending ? BackupJobFactory.onDemandJobName(backup, requested)
+        : running.isEmpty() ? null : running.get(running.size() - 1).job;
+    Set<String> causal = new HashSet<>();
+    causal.add(BackupJobFactory.onDemandJobName(backup, token(release, status)));
+    if (status.backupAwaited != null && Objects.equals(status.backupAwaited.revision, status.currentRevision)) {
+      causal.add(status.backupAwaited.job); // seen before: it may have finished since
+    }
+    if (awaitedNow != null) {
+      causal.add(awaitedNow);
+      if (status.backupAwaited == null || !Objects.equals(status.backupAwaited.revision, status.currentRevision)
+          || !awaitedNow.equals(status.backupAwaited.job)) {
+        status.backupAwaited = new AppReleaseStatus.BackupAwaited();
+        status.backupAwaited.revision = status.currentRevision;
+        status.backupAwaited.job = awaitedNow;
+      }
+    }
+    Optional<DatabaseBackupStatus.BackupRecord> fresh = fresh(bs, revisionStart, causal);
     if (fresh.isPresent()) {
       return GateResult.passed("BackupVerified",
           "verified backup " + fresh.get().object + " from DatabaseBackup " + name + " completed at " + fresh.get().completedAt);
     }
     String waiting = "waiting for a verified backup from DatabaseBackup " + name + " completed after " + Times.format(revisionStart);
     String own = token(release, status);
-    Map<String, String> annotations = backup.getMetadata().getAnnotations();
-    String requested = annotations == null ? null : annotations.get(Labels.BACKUP_NOW);
-    boolean pending = requested != null && !requested.isBlank() && !requested.equals(bs.lastBackupNowToken);
-    List<DatabaseBackupStatus.RunningJob> running = bs.runningJobs == null ? List.of() : bs.runningJobs;
     if (pending) {
       // requested (by this release or another) and not started yet: it will complete after this revision started
       return GateResult.waiting("BackupRunning", waiting + ": " + Labels.BACKUP_NOW + "=" + requested + " requested, not started yet"
@@ -87,13 +107,25 @@ public class DatabaseBackupGate implements BackupGate {
         + "; it is not asked for again for this revision)" + failure(bs, revisionStart));
   }
 
-  /** The newest verified backup that completed no earlier than the revision started. */
-  static Optional<DatabaseBackupStatus.BackupRecord> fresh(DatabaseBackupStatus bs, Instant revisionStart) {
+  /**
+   * The newest verified backup that completed no earlier than the revision started: written by a Job this revision
+   * asked for or saw running or requested ({@code causal}: fresh by causality, whatever the clocks say), or stored by
+   * the S3 server (its manifest's
+   * LastModified, set when verification rewrote it) no earlier than the revision's start. The manifest's own times come
+   * from the agent's clock on some node, which may be minutes off the operator's: they are used only for backups listed
+   * before storedAt was recorded.
+   */
+  static Optional<DatabaseBackupStatus.BackupRecord> fresh(DatabaseBackupStatus bs, Instant revisionStart, Set<String> causal) {
     return Stream.concat(Stream.ofNullable(bs.lastSuccessfulBackup), Stream.ofNullable(bs.backups).flatMap(List::stream))
         .filter(Objects::nonNull)
-        .filter(b -> Boolean.TRUE.equals(b.verified) && b.completedAt != null)
-        .filter(b -> revisionStart == null || !Times.parse(b.completedAt).isBefore(revisionStart))
-        .max(Comparator.comparing(b -> Times.parse(b.completedAt)));
+        .filter(b -> Boolean.TRUE.equals(b.verified) && completed(b) != null)
+        .filter(b -> revisionStart == null || (b.job != null && causal.contains(b.job)) || !completed(b).isBefore(revisionStart))
+        .max(Comparator.comparing(DatabaseBackupGate::completed));
+  }
+
+  /** When the backup was complete, by the S3 server's clock when known. */
+  private static Instant completed(DatabaseBackupStatus.BackupRecord b) {
+    return b.storedAt != null ? Times.parse(b.storedAt) : b.completedAt == null ? null : Times.parse(b.completedAt);
   }
 
   private static String failure(DatabaseBackupStatus bs, Instant revisionStart) {

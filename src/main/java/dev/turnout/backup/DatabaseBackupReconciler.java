@@ -17,7 +17,6 @@ import dev.turnout.common.ValidationReport;
 import dev.turnout.common.WriteCounter;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -79,6 +78,14 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
   record S3View(Instant readAt, Set<String> finishedJobs, String error, BackupRecord lastSuccessful, List<BackupRecord> backups) {}
 
   private final dev.turnout.common.StaleReadGuard staleReads = new dev.turnout.common.StaleReadGuard();
+  private volatile OnDemandBackups onDemand;
+
+  private OnDemandBackups onDemand() {
+    if (onDemand == null) {
+      onDemand = new OnDemandBackups(client, events, writes);
+    }
+    return onDemand;
+  }
 
   @Override
   public List<EventSource<?, DatabaseBackup>> prepareEventSources(EventSourceContext<DatabaseBackup> context) {
@@ -106,6 +113,18 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
     DatabaseBackupStatus status = before == null ? new DatabaseBackupStatus() : Serialization.clone(before);
     status.observedGeneration = generation;
 
+    // ---- the Jobs (newest finished first; Job times have one-second precision, so ties go by creation time, then
+    // name: the same Job must come first on every reconcile, or two Jobs finished in one second would be checked in
+    // turn for ever)
+    List<Job> jobs = context.getSecondaryResources(Job.class).stream()
+        .filter(j -> backup.getMetadata().getName().equals(j.getMetadata().getLabels().get(Labels.BACKUP)))
+        .toList();
+    List<Job> finished = jobs.stream().filter(j -> JobStates.outcome(j).isPresent())
+        .sorted(Comparator.comparing(JobStates::finishedAt)
+            .thenComparing(j -> Objects.requireNonNullElse(j.getMetadata().getCreationTimestamp(), ""))
+            .thenComparing(j -> j.getMetadata().getName()).reversed()).toList();
+    Optional<Job> newestFinished = finished.stream().findFirst();
+
     // ---- validity and the CronJob
     List<String> problems = problems(backup);
     ZoneId zone = problems.isEmpty() ? zone(spec) : null;
@@ -127,9 +146,18 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
         status.conditions = Conditions.set(status.conditions, ValidationReport.READY, false, "CronJobConflict", conflict.get(), generation, now);
       } else {
         cronJob = OwnedObjects.apply(client, actual, BackupJobFactory.cronJob(backup, settings), null, writes);
-        status.conditions = Conditions.set(status.conditions, ValidationReport.READY, true, "Scheduled",
-            "CronJob " + name + " runs \"" + spec.schedule + "\" in " + zone + (Boolean.TRUE.equals(spec.suspend) ? " (suspended)" : ""),
-            generation, now);
+        // the agent refused the settings the spec gives today (exit 2): every run will fail the same way until the
+        // spec (or a Secret it names) changes, so the DatabaseBackup is not Ready; an older spec's failure is not held
+        Optional<Job> refused = newestFinished.filter(JobFailures::badSettings)
+            .filter(j -> JobFailures.sameSettings(j, BackupJobFactory.backupJobSpec(backup, settings)));
+        if (refused.isPresent()) {
+          status.conditions = Conditions.set(status.conditions, ValidationReport.READY, false, JobFailures.INVALID_SETTINGS,
+              JobFailures.failure(refused.get()).message, generation, now);
+        } else {
+          status.conditions = Conditions.set(status.conditions, ValidationReport.READY, true, "Scheduled",
+              "CronJob " + name + " runs \"" + spec.schedule + "\" in " + zone + (Boolean.TRUE.equals(spec.suspend) ? " (suspended)" : ""),
+              generation, now);
+        }
       }
     }
     status.lastScheduleTime = cronJob == null || cronJob.getStatus() == null || cronJob.getStatus().getLastScheduleTime() == null
@@ -138,24 +166,10 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
     Instant next = zone == null || Boolean.TRUE.equals(spec.suspend) ? null : CronSchedule.next(spec.schedule, zone, now).orElse(null);
     status.nextScheduleTime = Times.format(next);
 
-    // ---- backup now: one Job per new token
-    String token = backup.getMetadata().getAnnotations() == null ? null : backup.getMetadata().getAnnotations().get(Labels.BACKUP_NOW);
-    Job created = null;
-    if (problems.isEmpty() && token != null && !token.isBlank() && !token.equals(status.lastBackupNowToken)) {
-      Job job = BackupJobFactory.onDemandJob(backup, token, settings);
-      String jobName = job.getMetadata().getName();
-      if (client.batch().v1().jobs().inNamespace(ns).withName(jobName).get() == null) {
-        created = client.resource(job).create();
-        writes.write();
-        events.normal(backup, "BackupRequested", "on-demand backup Job " + jobName + " started for " + Labels.BACKUP_NOW + "=" + token);
-      }
-      status.lastBackupNowToken = token;
-    }
+    // ---- backup now: one Job per new token, never while another backup Job runs
+    Job created = problems.isEmpty() ? onDemand().reconcile(backup, status, settings, now) : null;
 
     // ---- Jobs: failures, run metrics, and whether S3 must be read again
-    List<Job> jobs = context.getSecondaryResources(Job.class).stream()
-        .filter(j -> backup.getMetadata().getName().equals(j.getMetadata().getLabels().get(Labels.BACKUP)))
-        .toList();
     // the CronJob controller stamps each Job it starts with its scheduled time: the newest one is also the last
     // schedule time, even before the CronJob's own status reaches the informer cache
     jobs.stream()
@@ -165,13 +179,7 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
         .max(Comparator.naturalOrder())
         .filter(t -> status.lastScheduleTime == null || Times.parse(status.lastScheduleTime).isBefore(t))
         .ifPresent(t -> status.lastScheduleTime = Times.format(t));
-    status.runningJobs = running(jobs, created);
-    List<Job> finished = jobs.stream().filter(j -> JobStates.outcome(j).isPresent())
-        // newest first; Job times have one-second precision, so ties go by creation time, then name: the same Job
-        // must come first on every reconcile, or two Jobs finished in one second would be checked in turn for ever
-        .sorted(Comparator.comparing(JobStates::finishedAt)
-            .thenComparing(j -> Objects.requireNonNullElse(j.getMetadata().getCreationTimestamp(), ""))
-            .thenComparing(j -> j.getMetadata().getName()).reversed()).toList();
+    status.runningJobs = OnDemandBackups.running(jobs, created);
     Set<String> finishedUids = finished.stream().map(j -> j.getMetadata().getUid()).collect(Collectors.toSet());
     // a failed Job counts at once; one that exited 0 counts (as a success or not) when its manifest was looked up
     for (Job j : finished) {
@@ -179,30 +187,13 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
         metrics.run(backup, false, JobStates.duration(j));
       }
     }
-    Optional<Job> newestFinished = finished.stream().findFirst();
     Job toCheck = newestFinished
         .filter(j -> BackupVerdict.pending(JobStates.outcome(j).get() ? j.getMetadata().getName() : null, status.lastCheckedJob))
         .orElse(null);
-    Optional<Job> lastFailed = finished.stream().filter(j -> !JobStates.outcome(j).get()).findFirst();
-    if (lastFailed.isPresent()) {
-      Job j = lastFailed.get();
-      JobCondition c = JobStates.failure(j).orElseThrow();
-      DatabaseBackupStatus.Failure f = new DatabaseBackupStatus.Failure();
-      f.time = Times.format(JobStates.finishedAt(j));
-      f.reason = c.getReason() == null ? "JobFailed" : c.getReason();
-      f.message = "Job " + j.getMetadata().getName() + " failed: " + (c.getMessage() == null ? f.reason : c.getMessage())
-          + " (kubectl logs job/" + j.getMetadata().getName() + " for the agent's output)";
-      f.job = j.getMetadata().getName();
-      // a newer failure (e.g. a Job that exited 0 without a manifest) is not replaced by an older one
-      boolean newer = status.lastFailure == null || status.lastFailure.time == null
-          || !Times.parse(status.lastFailure.time).isAfter(JobStates.finishedAt(j));
-      if (newer) {
-        if (status.lastFailure == null || !Objects.equals(status.lastFailure.time, f.time) || !Objects.equals(status.lastFailure.message, f.message)) {
-          events.warning(backup, "BackupFailed", f.message);
-        }
-        status.lastFailure = f;
-      }
-    }
+    JobFailures.newestFailure(finished, status.lastFailure).ifPresent(f -> {
+      events.warning(backup, "BackupFailed", f.message);
+      status.lastFailure = f;
+    });
 
     // ---- S3: manifests, retention
     S3View view = views.get(key);
@@ -284,30 +275,6 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
       requeue = Duration.between(now, next).plusSeconds(2);
     }
     return UpdateControl.<DatabaseBackup>noUpdate().rescheduleAfter(requeue);
-  }
-
-  /**
-   * The backup Jobs that have not finished, oldest first, including one created in this reconcile (not in the informer
-   * cache yet): what a release's backupBeforePromotion waits for instead of asking for one more. Null when none.
-   */
-  static List<DatabaseBackupStatus.RunningJob> running(List<Job> jobs, Job created) {
-    List<Job> all = new ArrayList<>(jobs);
-    if (created != null && jobs.stream().noneMatch(j -> j.getMetadata().getName().equals(created.getMetadata().getName()))) {
-      all.add(created);
-    }
-    List<DatabaseBackupStatus.RunningJob> running = all.stream()
-        .filter(j -> JobStates.outcome(j).isEmpty() && j.getMetadata().getDeletionTimestamp() == null)
-        .sorted(Comparator.comparing((Job j) -> Objects.requireNonNullElse(j.getMetadata().getCreationTimestamp(), ""))
-            .thenComparing(j -> j.getMetadata().getName()))
-        .map(j -> {
-          DatabaseBackupStatus.RunningJob r = new DatabaseBackupStatus.RunningJob();
-          r.job = j.getMetadata().getName();
-          r.createdAt = j.getMetadata().getCreationTimestamp() == null ? null : Times.format(Times.parse(j.getMetadata().getCreationTimestamp()));
-          r.token = j.getMetadata().getAnnotations() == null ? null : j.getMetadata().getAnnotations().get(Labels.BACKUP_NOW);
-          return r;
-        })
-        .toList();
-    return running.isEmpty() ? null : running;
   }
 
   /**
@@ -404,6 +371,8 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
     r.startedAt = e.manifest().startedAt;
     r.completedAt = e.manifest().completedAt;
     r.verified = e.manifest().verified;
+    r.storedAt = e.manifestStoredAt() == null ? null : Times.format(e.manifestStoredAt());
+    r.job = e.manifest().job;
     return r;
   }
 
@@ -454,6 +423,14 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
     SecretChecks.missing(client, ns, "spec.mongodb.uriSecretRef", spec.mongodb.uriSecretRef.name, List.of(spec.mongodb.uriSecretRef.key))
         .ifPresent(problems::add);
     spec.storage.s3.credentialsSecretRef.problem(client, ns, "spec.storage.s3.credentialsSecretRef").ifPresent(problems::add);
+    if (spec.storage.s3.jobCredentialsSecretRef != null) {
+      spec.storage.s3.jobCredentialsSecretRef.problem(client, ns, "spec.storage.s3.jobCredentialsSecretRef").ifPresent(problems::add);
+    }
+    // the CRD refuses more than one since issue 11; this catches those created under an older CRD (the agent exits 2)
+    if (spec.mongodb.databases != null && spec.mongodb.databases.size() > 1) {
+      problems.add("spec.mongodb.databases lists " + spec.mongodb.databases.size() + " databases, but mongodump dumps one"
+          + " database or all: list one (or none for all), and create one DatabaseBackup per database to dump several");
+    }
     return problems;
   }
 }

@@ -9,6 +9,7 @@ import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import java.util.List;
 
@@ -72,13 +73,21 @@ public class DatabaseBackupSpec {
   public ResourceRequirements resources;
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
+  // mongodump dumps one database (--db) or all of them; the agent refuses more (exit 2), so the API server refuses
+  // them first instead of accepting a spec whose every run fails
+  @ValidationRule(
+      value = "!has(self.databases) || size(self.databases) <= 1",
+      message = "databases lists at most one database (empty: all); create one DatabaseBackup per database to dump"
+          + " several")
   public static class MongoSpec {
     @Required
     @JsonPropertyDescription("Secret key holding the MongoDB connection string; read at pod start, never logged.")
     public SecretKeyRef uriSecretRef;
 
     @Size(max = 64)
-    @JsonPropertyDescription("Databases to dump; empty means all.")
+    @JsonPropertyDescription(
+        "The database to dump (at most one: mongodump dumps one database or all); empty means all. For several"
+            + " databases, create one DatabaseBackup per database.")
     public List<String> databases;
   }
 

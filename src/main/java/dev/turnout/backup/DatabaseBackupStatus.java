@@ -67,6 +67,14 @@ public class DatabaseBackupStatus {
 
     @JsonPropertyDescription("Whether verification passed.")
     public Boolean verified;
+
+    @JsonPropertyDescription(
+        "When the S3 server stored the manifest (its LastModified; the manifest is rewritten when verification ends):"
+            + " a server's time, compared with other servers' times instead of the agent's clock.")
+    public String storedAt;
+
+    @JsonPropertyDescription("The backup Job that wrote it (from the manifest; empty from older agents).")
+    public String job;
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -45,6 +45,18 @@ public class StorageSpec {
     @Required
     @JsonPropertyDescription("Secret with the access key pair; read at pod start so rotated keys are picked up.")
     public CredentialsRef credentialsSecretRef;
+
+    @JsonPropertyDescription(
+        "Secret with the access key pair the backup and restore Jobs use, same shape as credentialsSecretRef. Give it"
+            + " s3:PutObject, s3:GetObject, s3:AbortMultipartUpload and s3:ListBucket on the prefix, and no delete: a"
+            + " compromised or misconfigured Job can then write backups but not destroy them. The operator keeps using"
+            + " credentialsSecretRef to list and prune (retention). Default: the Jobs use credentialsSecretRef.")
+    public CredentialsRef jobCredentialsSecretRef;
+
+    /** The credentials the Jobs get: jobCredentialsSecretRef when set, else credentialsSecretRef. */
+    public CredentialsRef jobCredentials() {
+      return jobCredentialsSecretRef != null ? jobCredentialsSecretRef : credentialsSecretRef;
+    }
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -37,7 +37,8 @@ public final class Conditions {
             .withType(type)
             .withStatus(status)
             .withReason(reason)
-            .withMessage(message == null ? "" : message)
+            // a message may quote what an agent or a tool printed: never a URI's password in status
+            .withMessage(message == null ? "" : Redactor.uriCredentials(message))
             .withObservedGeneration(generation)
             .withLastTransitionTime(transition)
             .build();

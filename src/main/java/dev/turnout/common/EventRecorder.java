@@ -55,7 +55,8 @@ public class EventRecorder {
                           .build())
                   .withType(type)
                   .withReason(reason)
-                  .withMessage(message)
+                  // a message may quote what an agent or a tool printed: never a URI's password in an Event
+                  .withMessage(Redactor.uriCredentials(message))
                   .withFirstTimestamp(now)
                   .withLastTimestamp(now)
                   .withCount(1)

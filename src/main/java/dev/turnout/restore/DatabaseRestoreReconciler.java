@@ -107,6 +107,21 @@ public class DatabaseRestoreReconciler implements Reconciler<DatabaseRestore> {
     String ns = restore.getMetadata().getNamespace();
     DatabaseRestoreSpec spec = restore.getSpec();
     Long generation = restore.getMetadata().getGeneration();
+    // a Job of ours already exists (the operator stopped before it recorded it): status names what that Job restores,
+    // never a "latest" resolved again now
+    Optional<RestoreJobs.Adopted> adopted = RestoreJobs.adopt(
+        client.batch().v1().jobs().inNamespace(ns).withName(BackupJobFactory.restoreJobName(restore)).get(), restore);
+    if (adopted.isPresent()) {
+      RestoreJobs.Adopted a = adopted.get();
+      status.object = a.object();
+      status.sha256 = a.sha256();
+      status.jobName = a.jobName();
+      status.startedAt = a.createdAt();
+      status.phase = "Running";
+      status.message = "restoring " + a.object() + " with Job " + a.jobName();
+      status.conditions = Conditions.set(status.conditions, COMPLETE, Conditions.UNKNOWN, "Running", status.message, generation, now);
+      return follow(restore, context, status, now);
+    }
     status.phase = "Pending";
     List<String> problems = problems(restore);
     status.conditions = ValidationReport.ready(events, restore, status.conditions, problems, "references valid", now);
@@ -162,13 +177,16 @@ public class DatabaseRestoreReconciler implements Reconciler<DatabaseRestore> {
     if (conflict.isPresent()) {
       return fail(restore, status, "JobConflict", conflict.get(), now);
     }
+    Job job = existing;
     if (existing == null) {
-      client.resource(desired).create();
+      job = client.resource(desired).create();
       writes.write();
       events.normal(restore, "RestoreStarted", "restoring " + r.object() + " (sha256 " + m.sha256 + ") with Job " + jobName);
     }
     status.jobName = jobName;
-    status.startedAt = Times.format(now);
+    // the API server's time, as the Job's own status times: not the operator's clock
+    String created = job == null || job.getMetadata() == null ? null : job.getMetadata().getCreationTimestamp();
+    status.startedAt = created == null ? Times.format(now) : Times.format(Times.parse(created));
     status.phase = "Running";
     status.message = "restoring " + r.object() + " with Job " + jobName;
     status.conditions = Conditions.set(status.conditions, COMPLETE, Conditions.UNKNOWN, "Running", status.message, generation, now);
@@ -260,6 +278,12 @@ public class DatabaseRestoreReconciler implements Reconciler<DatabaseRestore> {
     }
     if (storage != null) {
       storage.s3.credentialsSecretRef.problem(client, ns, field).ifPresent(problems::add);
+      if (storage.s3.jobCredentialsSecretRef != null) {
+        // the restore Job reads with the Jobs' credentials (no delete) when they are set
+        storage.s3.jobCredentialsSecretRef.problem(client, ns, spec.backupRef == null ? "spec.storage.s3.jobCredentialsSecretRef"
+            : "spec.backupRef: the Jobs' storage credentials Secret (jobCredentialsSecretRef, needed in this namespace)")
+            .ifPresent(problems::add);
+      }
     }
     return problems;
   }

@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobSpec;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -104,7 +105,8 @@ class BackupJobFactoryTest {
     // the Job's name from the pod's job-name label: the agent records it in the manifest (see BackupVerdict)
     assertThat(env.get("JOB_NAME").getValue()).isNull();
     assertThat(env.get("JOB_NAME").getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.labels['job-name']");
-    assertThat(env).hasSize(12);
+    assertThat(env.get("TERMINATION_MESSAGE_PATH").getValue()).isEqualTo("/dev/termination-log");
+    assertThat(env).hasSize(13);
   }
 
   @Test
@@ -158,7 +160,9 @@ class BackupJobFactoryTest {
         .matches("mongo-prod-now-[0-9a-f]{10}");
     assertThat(job.getMetadata().getLabels()).containsEntry("turnout.dev/backup", "mongo-prod");
     assertThat(job.getMetadata().getAnnotations()).containsEntry("turnout.dev/backup-now", "2026-11-25-1");
-    assertThat(job.getSpec()).isEqualTo(BackupJobFactory.cronJob(b, SETTINGS).getSpec().getJobTemplate().getSpec());
+    JobSpec withoutTtl = io.fabric8.kubernetes.client.utils.Serialization.clone(job.getSpec());
+    withoutTtl.setTtlSecondsAfterFinished(null);
+    assertThat(withoutTtl).isEqualTo(BackupJobFactory.cronJob(b, SETTINGS).getSpec().getJobTemplate().getSpec());
     assertBackupPod(job.getSpec().getTemplate().getSpec());
     assertThat(BackupJobFactory.onDemandJob(b, "other", SETTINGS).getMetadata().getName())
         .isNotEqualTo(job.getMetadata().getName());
@@ -190,5 +194,74 @@ class BackupJobFactoryTest {
     assertThat(env.get("NS_FROM").getValue()).isEqualTo("auto_author.*");
     assertThat(env.get("NS_TO").getValue()).isEqualTo("auto_author_staging.*");
     assertThat(job.getSpec().getTemplate().getSpec().getRestartPolicy()).isEqualTo("Never");
+  }
+
+  static DatabaseRestore sampleRestore() {
+    DatabaseRestore r = new DatabaseRestore();
+    r.setMetadata(new ObjectMetaBuilder().withName("restore-2026-11-20").withNamespace("auto-author-staging").build());
+    DatabaseRestoreSpec s = new DatabaseRestoreSpec();
+    s.object = "prod/2026-11-20T03-00-00Z.archive.gz";
+    s.target = new DatabaseRestoreSpec.Target();
+    s.target.uriSecretRef = new SecretKeyRef("mongodb-staging", "MONGODB_URI");
+    r.setSpec(s);
+    return r;
+  }
+
+  /** Issue 11 item 8: scheduled Jobs are bounded by the CronJob's history limits, on-demand ones by a TTL. */
+  @Test
+  void onDemandJobsAreDeletedSevenDaysAfterTheyFinishScheduledOnesByHistoryLimits() {
+    DatabaseBackup b = sample();
+    assertThat(BackupJobFactory.onDemandJob(b, "t1", SETTINGS).getSpec().getTtlSecondsAfterFinished()).isEqualTo(7 * 24 * 3600);
+    CronJob cj = BackupJobFactory.cronJob(b, SETTINGS);
+    assertThat(cj.getSpec().getJobTemplate().getSpec().getTtlSecondsAfterFinished())
+        .as("the CronJob's successfulJobsHistoryLimit/failedJobsHistoryLimit bound scheduled Jobs").isNull();
+  }
+
+  /** Issue 11 (contract): the agent writes its result to /dev/termination-log; killed first, its log's tail stands in. */
+  @Test
+  void everyJobContainerReportsItsResultAsTerminationMessage() {
+    List<Container> containers = List.of(
+        BackupJobFactory.cronJob(sample(), SETTINGS).getSpec().getJobTemplate().getSpec().getTemplate().getSpec().getContainers().get(0),
+        BackupJobFactory.onDemandJob(sample(), "t", SETTINGS).getSpec().getTemplate().getSpec().getContainers().get(0),
+        BackupJobFactory.restoreJob(sampleRestore(), storage(), SETTINGS).getSpec().getTemplate().getSpec().getContainers().get(0));
+    assertThat(containers).allSatisfy(c -> {
+      assertThat(c.getTerminationMessagePolicy()).isEqualTo("FallbackToLogsOnError");
+      assertThat(c.getTerminationMessagePath()).isEqualTo("/dev/termination-log");
+      assertThat(env(c).get("TERMINATION_MESSAGE_PATH").getValue()).isEqualTo("/dev/termination-log");
+    });
+  }
+
+  /** Issue 11 item 6: exit code 2 (bad settings) fails the Job at once instead of retrying it backoffLimit times. */
+  @Test
+  void exitCodeTwoFailsTheJobWithoutRetries() {
+    for (JobSpec spec : List.of(BackupJobFactory.cronJob(sample(), SETTINGS).getSpec().getJobTemplate().getSpec(),
+        BackupJobFactory.restoreJob(sampleRestore(), storage(), SETTINGS).getSpec())) {
+      assertThat(spec.getPodFailurePolicy().getRules()).singleElement().satisfies(r -> {
+        assertThat(r.getAction()).isEqualTo("FailJob");
+        assertThat(r.getOnExitCodes().getContainerName()).isEqualTo("agent");
+        assertThat(r.getOnExitCodes().getOperator()).isEqualTo("In");
+        assertThat(r.getOnExitCodes().getValues()).containsExactly(2);
+      });
+    }
+  }
+
+  /** Issue 11 item 13: the Jobs get jobCredentialsSecretRef when set (no delete); the operator keeps credentialsSecretRef. */
+  @Test
+  void jobsUseTheJobCredentialsWhenSet() {
+    DatabaseBackup b = sample();
+    b.getSpec().storage.s3.jobCredentialsSecretRef = new StorageSpec.CredentialsRef();
+    b.getSpec().storage.s3.jobCredentialsSecretRef.name = "backup-s3-writer";
+    b.getSpec().storage.s3.jobCredentialsSecretRef.secretAccessKeyKey = "secret";
+    Map<String, EnvVar> backupEnv =
+        env(BackupJobFactory.cronJob(b, SETTINGS).getSpec().getJobTemplate().getSpec().getTemplate().getSpec().getContainers().get(0));
+    assertSecret(backupEnv.get("AWS_ACCESS_KEY_ID"), "backup-s3-writer", "AWS_ACCESS_KEY_ID");
+    assertSecret(backupEnv.get("AWS_SECRET_ACCESS_KEY"), "backup-s3-writer", "secret");
+    Map<String, EnvVar> restoreEnv =
+        env(BackupJobFactory.restoreJob(sampleRestore(), b.getSpec().storage, SETTINGS).getSpec().getTemplate().getSpec().getContainers().get(0));
+    assertSecret(restoreEnv.get("AWS_SECRET_ACCESS_KEY"), "backup-s3-writer", "secret");
+    assertThat(b.getSpec().storage.s3.credentialsSecretRef.name).as("the operator's, for listing and pruning").isEqualTo("backup-s3");
+    // unset: the Jobs use credentialsSecretRef, as before
+    assertSecret(env(BackupJobFactory.onDemandJob(sample(), "t", SETTINGS).getSpec().getTemplate().getSpec().getContainers().get(0))
+        .get("AWS_SECRET_ACCESS_KEY"), "backup-s3", "AWS_SECRET_ACCESS_KEY");
   }
 }

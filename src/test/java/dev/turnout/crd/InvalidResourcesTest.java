@@ -120,6 +120,10 @@ class InvalidResourcesTest {
             "spec.schedule: Required value"),
         bad("DatabaseBackup with a prefix not ending in /", DATABASE_BACKUP, e -> e.set("spec.storage.s3.prefix", "prod"),
             "spec.storage.s3.prefix: Invalid value: \"prod\": should match"),
+        // issue 11 item 6: mongodump dumps one database or all; the agent exits 2 on more, so the API server refuses it
+        bad("DatabaseBackup listing two databases", DATABASE_BACKUP, e -> e.set("spec.mongodb.databases", "[app, billing]"),
+            "spec.mongodb: Invalid value: \"object\": databases lists at most one database (empty: all); create one"
+                + " DatabaseBackup per database to dump several"),
         // DatabaseRestore
         bad("DatabaseRestore with both backupRef and storage", DATABASE_RESTORE,
             e -> e.set("spec.storage", "{s3: {bucket: auto-author-backups, credentialsSecretRef: {name: backup-s3}}}"),

@@ -31,9 +31,22 @@ public final class AgentMain {
   }
 
   /** Runs one command; returns the exit code. */
-  public static int run(String[] args, Map<String, String> env, Clock clock, PrintStream out, PrintStream err) {
+  public static int run(String[] args, Map<String, String> env, Clock clock, PrintStream rawOut, PrintStream rawErr) {
+    // everything the agent prints (the tools' forwarded stderr, its own messages, the JSON result) is masked with the
+    // secrets it was given: the tools echo the URI with its password on authentication errors
+    dev.turnout.common.Redactor redactor = dev.turnout.common.Redactor.forAgentEnv(env);
+    PrintStream out = redactor.wrap(rawOut);
+    PrintStream err = redactor.wrap(rawErr);
+    try {
+      return runMasked(args, env, clock, out, err);
+    } finally {
+      out.close(); // emits a last partial line, masked; rawOut itself stays open
+      err.close();
+    }
+  }
+
+  private static int runMasked(String[] args, Map<String, String> env, Clock clock, PrintStream out, PrintStream err) {
     String command = args.length == 1 ? args[0] : "";
-    String terminationLog = env.get("TERMINATION_MESSAGE_PATH");
     BackupAgent agent = null;
     try {
       if (!command.matches("backup|verify|restore|backup-and-verify")) {
@@ -49,16 +62,16 @@ public final class AgentMain {
             case "restore" -> restoreResult(agent, agent.restore(), null);
             default -> BackupAgent.summary(command, agent.verify(agent.backup().object));
           };
-      emit(out, terminationLog, result);
+      emit(out, env, result);
       return 0;
     } catch (AgentException e) {
       err.println("turnout-agent " + command + " failed: " + e.getMessage());
-      emit(out, terminationLog, failure(command, agent, e.getMessage(), e));
+      emit(out, env, failure(command, agent, e.getMessage(), e));
       return e.exitCode();
     } catch (Exception e) {
       String msg = e.getClass().getSimpleName() + ": " + e.getMessage();
       err.println("turnout-agent " + command + " failed: " + msg);
-      emit(out, terminationLog, failure(command, agent, msg, null));
+      emit(out, env, failure(command, agent, msg, null));
       return 1;
     }
   }
@@ -96,7 +109,8 @@ public final class AgentMain {
    * The result as the last stdout line, and in the termination message file when the Job sets one: Kubernetes copies
    * that file (at most 4096 bytes) into the pod's status, where the operator reads it without the pod's logs.
    */
-  private static void emit(PrintStream out, String terminationLog, Map<String, Object> result) {
+  private static void emit(PrintStream out, Map<String, String> env, Map<String, Object> result) {
+    String terminationLog = env.get("TERMINATION_MESSAGE_PATH");
     String json;
     try {
       json = JSON.writeValueAsString(result);
@@ -118,7 +132,10 @@ public final class AgentMain {
         bytes = shorter.getBytes(StandardCharsets.UTF_8);
       }
       try {
-        Files.write(Path.of(terminationLog), bytes);
+        // masked like stdout: the file goes into the pod's status, which more people can read than the logs
+        Files.write(Path.of(terminationLog),
+            dev.turnout.common.Redactor.forAgentEnv(env).redact(new String(bytes, StandardCharsets.UTF_8))
+                .getBytes(StandardCharsets.UTF_8));
       } catch (IOException | RuntimeException e) {
         System.err.println("turnout-agent: could not write the termination message to " + terminationLog + ": " + e);
       }

@@ -322,7 +322,8 @@ public class BackupAgent {
     }
     String etag;
     try {
-      etag = checkObject(key, m, false);
+      // the whole object, gzip to its end included: a cut archive is refused before mongorestore sees a byte
+      etag = checkObject(key, m, true);
     } catch (AgentException e) {
       throw new AgentException(e.getMessage() + "; refusing to restore");
     }

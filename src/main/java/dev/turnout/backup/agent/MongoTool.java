@@ -34,7 +34,6 @@ final class MongoTool implements Closeable {
   private static final Pattern RESTORE_SUMMARY =
       Pattern.compile("(\\d+) document\\(s\\) restored successfully\\. (\\d+) document\\(s\\) failed to restore");
   private static final String CONTINUING = "continuing through error: ";
-  private static final Pattern URI_CREDENTIALS = Pattern.compile("(mongodb(\\+srv)?://)[^@/\\s]+@");
 
   private final Process process;
   private final Path configFile;
@@ -50,6 +49,7 @@ final class MongoTool implements Closeable {
     this.name = name;
     this.process = process;
     this.configFile = configFile;
+    dev.turnout.common.Redactor redactor = dev.turnout.common.Redactor.of(secret == null ? List.of() : List.of(secret));
     this.stderrPump =
         new Thread(
             () -> {
@@ -58,7 +58,7 @@ final class MongoTool implements Closeable {
                       merged ? process.getInputStream() : process.getErrorStream(), StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = r.readLine()) != null) {
-                  String safe = redact(line, secret);
+                  String safe = redactor.redact(line);
                   if (!safe.isBlank()) {
                     lastStderrLine = safe.strip();
                   }
@@ -208,12 +208,13 @@ final class MongoTool implements Closeable {
     }
   }
 
+  /**
+   * The line with the connection string masked in every form the tools echo it (whole, its password raw, decoded or
+   * URL-encoded, or any URI's password): see {@link dev.turnout.common.Redactor}. AgentMain also masks everything the
+   * agent prints, with the S3 keys.
+   */
   static String redact(String line, String secret) {
-    String out = line;
-    if (secret != null && !secret.isEmpty()) {
-      out = out.replace(secret, "<MONGODB_URI>");
-    }
-    return URI_CREDENTIALS.matcher(out).replaceAll("$1***@");
+    return dev.turnout.common.Redactor.of(secret == null ? List.of() : List.of(secret)).redact(line);
   }
 
   /** YAML {@code uri: '<uri>'} in a new 0600 file in java.io.tmpdir. */

@@ -21,7 +21,13 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  */
 public class BackupCatalog {
   /** One complete backup: an archive whose manifest exists. */
-  public record Entry(String archiveKey, String manifestKey, Instant time, BackupManifest manifest, boolean archivePresent) {
+  public record Entry(
+      String archiveKey, String manifestKey, Instant time, BackupManifest manifest, boolean archivePresent, Instant manifestStoredAt) {
+    /** manifestStoredAt: the manifest's LastModified, set by the S3 server (not the agent's clock); null if unknown. */
+    public Entry(String archiveKey, String manifestKey, Instant time, BackupManifest manifest, boolean archivePresent) {
+      this(archiveKey, manifestKey, time, manifest, archivePresent, null);
+    }
+
     public boolean verified() {
       return manifest != null && manifest.passedVerification();
     }
@@ -49,12 +55,14 @@ public class BackupCatalog {
   public List<Entry> list() {
     Map<String, S3Object> archives = new HashMap<>();
     TreeMap<String, String> manifests = new TreeMap<>(Comparator.reverseOrder());
+    Map<String, Instant> stored = new HashMap<>();
     for (S3Object o : listUnderPrefix()) {
       String key = o.key();
       if (BackupKeys.isArchiveKey(prefix, key)) {
         archives.put(key, o);
       } else if (BackupKeys.isManifestKey(prefix, key)) {
         manifests.put(key, key);
+        stored.put(key, o.lastModified());
       }
     }
     List<Entry> out = new ArrayList<>();
@@ -67,7 +75,7 @@ public class BackupCatalog {
         continue; // deleted meanwhile, or not ours after all
       }
       Instant time = BackupKeys.timeOf(prefix, manifestKey).orElseThrow();
-      out.add(new Entry(archiveKey, manifestKey, time, m, archives.containsKey(archiveKey)));
+      out.add(new Entry(archiveKey, manifestKey, time, m, archives.containsKey(archiveKey), stored.get(manifestKey)));
     }
     return out;
   }
