@@ -72,12 +72,14 @@ class BackupJobsLifecycleTest {
   static void startS3() throws Exception {
     s3server = new S3TestServer();
     archive = FakeMongo.deterministicArchive(1, 11);
+    mongo = new dev.turnout.mongo.MongoServerFixture();
     tmpRoot = Files.createTempDirectory("turnout-backup-jobs-test");
   }
 
   @AfterAll
   static void stopS3() throws Exception {
     s3server.close();
+    mongo.close();
   }
 
   static ClusterSimulator sim() {
@@ -88,13 +90,16 @@ class BackupJobsLifecycleTest {
     await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).untilAsserted(assertion);
   }
 
+  static dev.turnout.mongo.MongoServerFixture mongo;
+
   record Env(String ns, String bucket, FakeMongo fake) {}
 
   Env env(String prefix) throws Exception {
     String ns = Releases.newNamespace(client, prefix);
-    secret(ns, "mongodb", Map.of("MONGODB_URI", "mongodb://backup:Mongo-Pa55-secret@mongo.example:27017/?authSource=admin"));
+    // a real wire-protocol server: the agent asks it for its topology before mongodump (a fake) runs
+    secret(ns, "mongodb", Map.of("MONGODB_URI", mongo.uri()));
     secret(ns, "backup-s3", Map.of("AWS_ACCESS_KEY_ID", S3TestServer.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", S3TestServer.SECRET_KEY));
-    secret(ns, "mongodb-staging", Map.of("MONGODB_URI", "mongodb://restore:Staging-Pa55@staging.example:27017/"));
+    secret(ns, "mongodb-staging", Map.of("MONGODB_URI", mongo.uri()));
     return new Env(ns, s3server.newBucket(), new FakeMongo(Files.createTempDirectory(tmpRoot, ns), archive));
   }
 
@@ -166,6 +171,7 @@ class BackupJobsLifecycleTest {
     }
     env.put("MONGODUMP", fake.mongodump(-1).toString());
     env.put("MONGORESTORE", fake.mongorestore(1000).toString());
+    env.put("MONGO_SERVER_SELECTION_TIMEOUT_MS", "3000");
     env.put("S3_PART_SIZE_MB", "5");
     List<String> command = container.getCommand();
     ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -7,6 +7,8 @@ import dev.turnout.apprelease.AppRelease;
 import dev.turnout.apprelease.AppReleaseStatus;
 import dev.turnout.backup.agent.AgentMain;
 import dev.turnout.backup.agent.FakeMongo;
+import dev.turnout.mongo.MongoServerFixture;
+import dev.turnout.mongo.MongoToolScripts;
 import dev.turnout.backup.agent.S3TestServer;
 import dev.turnout.backup.catalog.BackupCatalog;
 import dev.turnout.common.Labels;
@@ -77,6 +79,10 @@ class DatabaseBackupLifecycleTest {
   static final Duration WAIT = Duration.ofSeconds(40);
   static final String MONGO_URI = "mongodb://backup:Mongo-Pa55-secret@mongo.example:27017/?authSource=admin";
   static S3TestServer s3server;
+  /** Real wire-protocol servers: the agent asks prod for its topology; restores go into staging. */
+  static MongoServerFixture prod;
+  static MongoServerFixture staging;
+  static MongoToolScripts.Tools tools;
   static byte[] archive;
   static Path tmpRoot;
 
@@ -93,11 +99,18 @@ class DatabaseBackupLifecycleTest {
     s3server = new S3TestServer();
     archive = FakeMongo.deterministicArchive(1, 7);
     tmpRoot = Files.createTempDirectory("turnout-backup-test");
+    prod = new MongoServerFixture();
+    prod.seed("auto_author", "users", 5);
+    prod.seed("auto_author", "books", 20);
+    staging = new MongoServerFixture();
+    tools = MongoToolScripts.install(tmpRoot.resolve("mongo-tools"));
   }
 
   @AfterAll
   static void stopS3() throws Exception {
     s3server.close();
+    prod.close();
+    staging.close();
   }
 
   ClusterSimulator sim() {
@@ -111,15 +124,20 @@ class DatabaseBackupLifecycleTest {
   // ------------------------------------------------------------------------------------------------ fixtures
 
   /** A namespace with the sample's Secrets, and a new bucket. */
-  record Env(String ns, String bucket, FakeMongo fake) {}
+  /** sim: the Jobs run the simulated mongodump/mongorestore against the fixtures, else the byte-writing fakes. */
+  record Env(String ns, String bucket, FakeMongo fake, boolean sim) {}
 
   Env env(String prefix) throws Exception {
+    return env(prefix, false);
+  }
+
+  Env env(String prefix, boolean sim) throws Exception {
     String ns = Releases.newNamespace(client, prefix);
-    secret(ns, "mongodb", Map.of("MONGODB_URI", MONGO_URI));
+    secret(ns, "mongodb", Map.of("MONGODB_URI", prod.uri()));
     secret(ns, "backup-s3", Map.of("AWS_ACCESS_KEY_ID", S3TestServer.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", S3TestServer.SECRET_KEY));
-    secret(ns, "mongodb-staging", Map.of("MONGODB_URI", "mongodb://restore:Staging-Pa55@staging.example:27017/"));
+    secret(ns, "mongodb-staging", Map.of("MONGODB_URI", staging.uri()));
     Path dir = Files.createTempDirectory(tmpRoot, ns);
-    return new Env(ns, s3server.newBucket(), new FakeMongo(dir, archive));
+    return new Env(ns, s3server.newBucket(), new FakeMongo(dir, archive), sim);
   }
 
   void secret(String ns, String name, Map<String, String> values) {
@@ -209,12 +227,13 @@ class DatabaseBackupLifecycleTest {
       if (gate != null) {
         gate.await(WAIT.toSeconds(), TimeUnit.SECONDS);
       }
-      return runAgent(job, env.fake(), failDumpAfter);
+      return runAgent(job, env, failDumpAfter);
     });
   }
 
   /** What the kubelet would do: env from the Job's template, secretKeyRef values read from the Secrets. */
-  JobResult runAgent(Job job, FakeMongo fake, long failDumpAfter) throws Exception {
+  JobResult runAgent(Job job, Env envOf, long failDumpAfter) throws Exception {
+    FakeMongo fake = envOf.fake();
     String ns = job.getMetadata().getNamespace();
     var container = job.getSpec().getTemplate().getSpec().getContainers().get(0);
     Map<String, String> env = new HashMap<>();
@@ -231,9 +250,10 @@ class DatabaseBackupLifecycleTest {
         env.put(e.getName(), e.getValue());
       }
     }
-    env.put("MONGODUMP", fake.mongodump(failDumpAfter).toString());
-    env.put("MONGORESTORE", fake.mongorestore(1000).toString());
+    env.put("MONGODUMP", envOf.sim() ? tools.mongodump().toString() : fake.mongodump(failDumpAfter).toString());
+    env.put("MONGORESTORE", envOf.sim() ? tools.mongorestore().toString() : fake.mongorestore(1000).toString());
     env.put("S3_PART_SIZE_MB", "5");
+    env.put("MONGO_SERVER_SELECTION_TIMEOUT_MS", "3000");
     List<String> command = container.getCommand();
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -498,33 +518,38 @@ class DatabaseBackupLifecycleTest {
 
   @Test
   void restoreLatestRoundTripsAndAChecksumMismatchFails() throws Exception {
-    Env env = env("dbr");
+    Env env = env("dbr", true);
     String ns = env.ns();
+    staging.reset();
+    staging.seed("auto_author", "users", 2); // last week's staging data: replaced (drop: true)
     runAgentFor(env, -1);
     client.resource(sample(ns, env.bucket())).create();
     eventually(() -> assertThat(condition(status(ns).conditions, "Ready").getStatus()).isEqualTo("True"));
     backupNow(ns, "for-restore");
     eventually(() -> assertThat(status(ns).lastSuccessfulBackup).isNotNull());
     String object = status(ns).lastSuccessfulBackup.object;
+    String sha = status(ns).lastSuccessfulBackup.sha256;
 
     client.resource(restore(ns, "restore-latest", "latest")).create();
     eventually(() -> {
       DatabaseRestoreStatus s = restoreStatus(ns, "restore-latest");
       assertThat(s.phase).isEqualTo("Succeeded");
       assertThat(s.object).isEqualTo(object);
-      assertThat(s.sha256).isEqualTo(sha256(archive));
+      assertThat(s.sha256).isEqualTo(sha);
       assertThat(condition(s.conditions, "Complete").getStatus()).isEqualTo("True");
     });
-    assertThat(Files.readAllBytes(env.fake().dir.resolve("mongorestore.stdin"))).isEqualTo(archive);
-    assertThat(env.fake().read("mongorestore.args")).contains("--drop").doesNotContain("Staging-Pa55");
-    Files.delete(env.fake().dir.resolve("mongorestore.stdin"));
+    // what the target holds, asked of the server: the backup's collections, nothing of the server's own
+    assertThat(staging.counts()).isEqualTo(Map.of("auto_author.users", 5L, "auto_author.books", 20L));
 
-    // corrupt one byte, same size: only the agent's sha256 check (before mongorestore) can see it
-    byte[] corrupt = archive.clone();
-    corrupt[corrupt.length / 2] ^= 0x01;
+    // corrupt one byte, same size: only the agent's checks (before mongorestore) can see it
+    byte[] whole;
     try (S3Client s3 = s3(env.bucket())) {
+      whole = s3.getObjectAsBytes(b -> b.bucket(env.bucket()).key(object)).asByteArray();
+      byte[] corrupt = whole.clone();
+      corrupt[corrupt.length / 2] ^= 0x01;
       s3.putObject(b -> b.bucket(env.bucket()).key(object), RequestBody.fromBytes(corrupt));
     }
+    staging.seed("auto_author", "notes", 3);
     client.resource(restore(ns, "restore-corrupt", object)).create();
     eventually(() -> {
       DatabaseRestoreStatus s = restoreStatus(ns, "restore-corrupt");
@@ -532,19 +557,20 @@ class DatabaseBackupLifecycleTest {
       assertThat(s.message).contains("restore Job restore-corrupt-restore failed").contains("sha256");
       assertThat(condition(s.conditions, "Complete").getStatus()).isEqualTo("False");
     });
-    assertThat(env.fake().exists("mongorestore.stdin")).as("mongorestore never got the corrupt archive").isFalse();
-    assertThat(agentOutput).anySatisfy(o -> assertThat(o).contains("checksum mismatch"));
+    assertThat(staging.counts()).as("mongorestore never got the corrupt archive")
+        .isEqualTo(Map.of("auto_author.users", 5L, "auto_author.books", 20L, "auto_author.notes", 3L));
+    assertThat(agentOutput).anySatisfy(o -> assertThat(o).contains("refusing to restore"));
     assertThat(eventReasons(ns)).contains("Restored", "RestoreFailed");
 
     // a truncated archive is refused by the operator before any Job runs
     try (S3Client s3 = s3(env.bucket())) {
-      s3.putObject(b -> b.bucket(env.bucket()).key(object), RequestBody.fromBytes(java.util.Arrays.copyOf(archive, 1000)));
+      s3.putObject(b -> b.bucket(env.bucket()).key(object), RequestBody.fromBytes(java.util.Arrays.copyOf(whole, 1000)));
     }
     client.resource(restore(ns, "restore-truncated", object)).create();
     eventually(() -> {
       DatabaseRestoreStatus s = restoreStatus(ns, "restore-truncated");
       assertThat(s.phase).isEqualTo("Failed");
-      assertThat(s.message).contains("1000 bytes but its manifest says " + archive.length);
+      assertThat(s.message).contains("1000 bytes but its manifest says " + whole.length);
       assertThat(s.jobName).isNull();
     });
   }
@@ -555,7 +581,7 @@ class DatabaseBackupLifecycleTest {
     String ns = env.ns();
     CountDownLatch allow = new CountDownLatch(1);
     sim().jobs().when(j -> ns.equals(j.getMetadata().getNamespace()) && j.getMetadata().getLabels().containsKey(Labels.BACKUP))
-        .run(job -> runAgent(job, env.fake(), -1));
+        .run(job -> runAgent(job, env, -1));
     client.resource(sample(ns, env.bucket())).create();
     backupNow(ns, "before-the-revision");
     eventually(() -> assertThat(status(ns).lastSuccessfulBackup).isNotNull());
@@ -574,7 +600,7 @@ class DatabaseBackupLifecycleTest {
     sim().jobs().when(j -> ns.equals(j.getMetadata().getNamespace()) && j.getMetadata().getLabels().containsKey(Labels.BACKUP))
         .run(job -> {
           allow.await(WAIT.toSeconds(), TimeUnit.SECONDS);
-          return runAgent(job, env.fake(), -1);
+          return runAgent(job, env, -1);
         });
     await().atMost(WAIT).ignoreExceptionsInstanceOf(KubernetesClientException.class).until(() -> {
       AppRelease ar = release.get();
@@ -618,7 +644,7 @@ class DatabaseBackupLifecycleTest {
     sim().jobs().when(j -> ns.equals(j.getMetadata().getNamespace()) && j.getMetadata().getLabels().containsKey(Labels.BACKUP))
         .run(job -> {
           allow.await(WAIT.toSeconds(), TimeUnit.SECONDS);
-          return runAgent(job, env.fake(), -1);
+          return runAgent(job, env, -1);
         });
     client.resource(sample(ns, env.bucket())).create();
     eventually(() -> assertThat(condition(status(ns).conditions, "Ready").getStatus()).isEqualTo("True"));
