@@ -40,12 +40,20 @@ public class BackupStorage {
   Duration callTimeout;
 
   /** Threads of the storage executor: S3 work never runs on the shared reconcile threads. */
-  @ConfigProperty(name = "turnout.backup.s3-threads", defaultValue = "4")
+  @ConfigProperty(name = "turnout.backup.s3-threads", defaultValue = "8")
   int threads;
+
+  /** Storage reads in flight per endpoint and bucket: a hung S3 cannot take every thread from the others. */
+  static final int PER_BUCKET = 2;
+
+  private final java.util.Map<String, AtomicInteger> busy = new java.util.concurrent.ConcurrentHashMap<>();
 
   @Inject KubernetesClient client;
 
   private ThreadPoolExecutor executor;
+
+  /** Reason of a read not started because the storage is busy: not an error of the storage, try again soon. */
+  public static final String BUSY = "StorageBusy";
 
   /** A message a person can act on; never contains a key. {@code reason} is StorageError or StorageTimeout. */
   public static class StorageException extends RuntimeException {
@@ -122,6 +130,13 @@ public class BackupStorage {
     } catch (StorageException e) {
       return CompletableFuture.failedFuture(e);
     }
+    String bucketKey = settings.endpointForDisplay() + " " + settings.bucket();
+    AtomicInteger inFlight = busy.computeIfAbsent(bucketKey, k -> new AtomicInteger());
+    if (inFlight.incrementAndGet() > PER_BUCKET) {
+      inFlight.decrementAndGet();
+      return CompletableFuture.failedFuture(new StorageException(BUSY, "S3 at " + settings.endpointForDisplay() + " is still answering "
+          + PER_BUCKET + " earlier reads of bucket \"" + settings.bucket() + "\" (slow?); reading again later"));
+    }
     try {
       return CompletableFuture.supplyAsync(() -> {
         try (S3Client s3 = settings.newClient(callTimeout)) {
@@ -131,10 +146,13 @@ public class BackupStorage {
             throw timeout(storage);
           }
           throw new StorageException(S3Errors.describe(e, settings));
+        } finally {
+          inFlight.decrementAndGet();
         }
       }, executor);
     } catch (RejectedExecutionException e) {
-      return CompletableFuture.failedFuture(new StorageException("StorageBusy",
+      inFlight.decrementAndGet();
+      return CompletableFuture.failedFuture(new StorageException(BUSY,
           "too many storage reads waiting (S3 slow?); reading s3://" + storage.s3.bucket + " again later"));
     }
   }

@@ -81,9 +81,11 @@ final class StoragePass {
     String abortError = null;
     try {
       for (BackupCatalog.Upload u : catalog.incompleteUploads()) {
-        // S3's own initiation time: an upload older than the longest activeDeadlineSeconds of the DatabaseBackups on
-        // this prefix, and a margin, belongs to a Job that Kubernetes has killed
-        if (u.initiated() != null && u.initiated().plus(in.staleUploadAfter()).isBefore(in.now())) {
+        // age on S3's own clock (initiation vs the listing's Date; the operator's clock only when S3 sent no Date): an
+        // upload older than the longest activeDeadlineSeconds of the DatabaseBackups on this prefix, and a margin,
+        // belongs to a Job that Kubernetes has stopped
+        Instant now = u.listedAt() != null ? u.listedAt() : in.now();
+        if (u.initiated() != null && u.initiated().plus(in.staleUploadAfter()).isBefore(now)) {
           catalog.abort(u);
           aborted.add(u.key());
         }

@@ -66,6 +66,10 @@ final class StorageReads {
       return null;
     } catch (ExecutionException e) {
       error = BackupStorage.unwrap(e);
+      if (error instanceof StorageException se && BackupStorage.BUSY.equals(se.reason())) {
+        inFlight.remove(key, f); // not started: S3 is busy with other reads of this bucket; a later reconcile asks again
+        return null;
+      }
       if (!(error instanceof StorageException)) {
         error = new StorageException(error.getClass().getSimpleName() + ": " + error.getMessage());
       }

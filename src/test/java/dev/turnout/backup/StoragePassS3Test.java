@@ -95,27 +95,30 @@ class StoragePassS3Test {
     }
   }
 
-  /** Incomplete uploads of archive keys are aborted only once older than the Jobs' deadline and margin (S3's time). */
+  /**
+   * Incomplete uploads of archive keys are aborted only once older than the Jobs' deadline and margin, measured on S3's
+   * clock (initiation vs the listing's Date): the operator's clock, here days ahead, does not make a running upload stale.
+   */
   @Test
-  void staleIncompleteUploadsAreAbortedOnlyAfterTheDeadline() {
+  void staleIncompleteUploadsAreAbortedOnlyAfterTheDeadlineOnS3sClock() throws Exception {
     String bucket = server.newBucket();
     try (S3Client s3 = server.settings(bucket, "prod/").newClient()) {
       String key = "prod/2026-11-20T03-00-00Z.archive.gz";
       s3.createMultipartUpload(b -> b.bucket(bucket).key(key));
       s3.createMultipartUpload(b -> b.bucket(bucket).key("prod/someone-elses.bin"));
       BackupCatalog c = new BackupCatalog(s3, bucket, "prod/", A);
-      Instant initiated = c.incompleteUploads().get(0).initiated();
+      Instant skewed = Instant.now().plus(Duration.ofDays(3));
 
-      StoragePass.Result young = StoragePass.run(c, inputs(null, "uid-a", initiated.plus(Duration.ofHours(2))));
+      StoragePass.Result young = StoragePass.run(c, new StoragePass.Inputs(null, "uid-a", ZoneOffset.UTC, 1, 0, 0, skewed, Duration.ofHours(3)));
       assertThat(young.aborted()).isEmpty();
       assertThat(c.incompleteUploads()).hasSize(1);
 
-      StoragePass.Result old = StoragePass.run(c, inputs(null, "uid-a", initiated.plus(Duration.ofHours(3)).plusSeconds(1)));
+      Thread.sleep(2100); // S3's times have one-second precision
+      StoragePass.Result old = StoragePass.run(c, new StoragePass.Inputs(null, "uid-a", ZoneOffset.UTC, 1, 0, 0, skewed, Duration.ofSeconds(1)));
       assertThat(old.aborted()).containsExactly(key);
       assertThat(old.abortError()).isNull();
       assertThat(s3.listMultipartUploads(b -> b.bucket(bucket)).uploads())
           .singleElement().satisfies(u -> assertThat(u.key()).isEqualTo("prod/someone-elses.bin"));
     }
   }
-
 }

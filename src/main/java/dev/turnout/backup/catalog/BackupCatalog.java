@@ -32,8 +32,12 @@ public class BackupCatalog {
     }
   }
 
-  /** An incomplete multipart upload of an archive key under the prefix; {@code initiated} is S3's own time. */
-  public record Upload(String key, String uploadId, Instant initiated) {}
+  /**
+   * An incomplete multipart upload of an archive key under the prefix. {@code initiated} and {@code listedAt} (the Date
+   * of S3's listing response, null if absent) are both S3's own clock: their difference is the upload's age whatever
+   * the operator's clock says.
+   */
+  public record Upload(String key, String uploadId, Instant initiated, Instant listedAt) {}
 
   /** One complete backup: an archive whose manifest exists. */
   public record Entry(String archiveKey, String manifestKey, Instant time, BackupManifest manifest, boolean archivePresent) {
@@ -169,9 +173,10 @@ public class BackupCatalog {
         req.keyMarker(keyMarker).uploadIdMarker(idMarker);
       }
       var resp = s3.listMultipartUploads(req.build());
+      Instant listedAt = resp.sdkHttpResponse().firstMatchingHeader("Date").map(BackupCatalog::httpDate).orElse(null);
       for (var u : resp.uploads()) {
         if (BackupKeys.isArchiveKey(prefix, u.key())) {
-          out.add(new Upload(u.key(), u.uploadId(), u.initiated()));
+          out.add(new Upload(u.key(), u.uploadId(), u.initiated(), listedAt));
         }
       }
       if (!Boolean.TRUE.equals(resp.isTruncated()) || resp.nextKeyMarker() == null) {
@@ -182,6 +187,14 @@ public class BackupCatalog {
     }
     out.sort(Comparator.comparing(Upload::initiated, Comparator.nullsFirst(Comparator.naturalOrder())));
     return out;
+  }
+
+  private static Instant httpDate(String value) {
+    try {
+      return java.time.ZonedDateTime.parse(value, java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+    } catch (java.time.format.DateTimeParseException e) {
+      return null;
+    }
   }
 
   /** Aborts an incomplete upload (its parts are freed); refuses keys outside Turnout's layout. */

@@ -155,11 +155,12 @@ class BackupCatalogS3Test {
         assertThat(u.key()).isEqualTo(ours);
         assertThat(u.uploadId()).isEqualTo(id);
         assertThat(u.initiated()).isNotNull();
+        assertThat(u.listedAt()).as("S3's Date").isNotNull();
       });
       c.abort(uploads.get(0));
       assertThat(c.incompleteUploads()).isEmpty();
       assertThat(s3.listMultipartUploads(b -> b.bucket(bucket)).uploads()).hasSize(3);
-      assertThatThrownBy(() -> c.abort(new BackupCatalog.Upload("prod/big-file.bin", "x", Instant.now())))
+      assertThatThrownBy(() -> c.abort(new BackupCatalog.Upload("prod/big-file.bin", "x", Instant.now(), null)))
           .isInstanceOf(IllegalArgumentException.class);
     }
   }
