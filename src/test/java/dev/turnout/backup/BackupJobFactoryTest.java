@@ -104,7 +104,11 @@ class BackupJobFactoryTest {
     // the Job's name from the pod's job-name label: the agent records it in the manifest (see BackupVerdict)
     assertThat(env.get("JOB_NAME").getValue()).isNull();
     assertThat(env.get("JOB_NAME").getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.labels['job-name']");
-    assertThat(env).hasSize(12);
+    // the DatabaseBackup the manifest names as owner (issue 11 item 7): literal values from its metadata
+    assertThat(env.get("OWNER_NAMESPACE").getValue()).isEqualTo("auto-author");
+    assertThat(env.get("OWNER_NAME").getValue()).isEqualTo("mongo-prod");
+    assertThat(env.get("OWNER_UID").getValue()).isEqualTo("uid-1");
+    assertThat(env).hasSize(15);
   }
 
   @Test
@@ -190,5 +194,27 @@ class BackupJobFactoryTest {
     assertThat(env.get("NS_FROM").getValue()).isEqualTo("auto_author.*");
     assertThat(env.get("NS_TO").getValue()).isEqualTo("auto_author_staging.*");
     assertThat(job.getSpec().getTemplate().getSpec().getRestartPolicy()).isEqualTo("Never");
+  }
+
+  /** Issue 11 item 7: a restore Job of a backupRef names that DatabaseBackup, so the agent's "latest" is its own. */
+  @Test
+  void restoreJobOfABackupRefNamesItsOwner() {
+    DatabaseRestore r = new DatabaseRestore();
+    r.setMetadata(new ObjectMetaBuilder().withName("restore-latest").withNamespace("auto-author-staging").build());
+    DatabaseRestoreSpec s = new DatabaseRestoreSpec();
+    s.object = "latest";
+    s.backupRef = new DatabaseRestoreSpec.BackupRef();
+    s.backupRef.name = "mongo-prod";
+    s.backupRef.namespace = "auto-author";
+    s.target = new DatabaseRestoreSpec.Target();
+    s.target.uriSecretRef = new SecretKeyRef("mongodb-staging", "MONGODB_URI");
+    r.setSpec(s);
+    Map<String, EnvVar> env = env(BackupJobFactory.restoreJob(r, storage(), SETTINGS).getSpec().getTemplate().getSpec().getContainers().get(0));
+    assertThat(env.get("OWNER_NAMESPACE").getValue()).isEqualTo("auto-author");
+    assertThat(env.get("OWNER_NAME").getValue()).isEqualTo("mongo-prod");
+    s.backupRef = null;
+    s.storage = storage();
+    assertThat(env(BackupJobFactory.restoreJob(r, storage(), SETTINGS).getSpec().getTemplate().getSpec().getContainers().get(0)))
+        .doesNotContainKeys("OWNER_NAMESPACE", "OWNER_NAME");
   }
 }
