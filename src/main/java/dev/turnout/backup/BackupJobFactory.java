@@ -139,6 +139,11 @@ public final class BackupJobFactory {
     env.add(secretEnv("MONGODB_URI", spec.target.uriSecretRef));
     env.addAll(s3Env(storage.s3));
     env.add(env("OBJECT", object));
+    if (spec.backupRef != null) {
+      // the agent's "latest" is that DatabaseBackup's newest verified backup, never another owner's on the same prefix
+      env.add(env("OWNER_NAMESPACE", spec.backupRef.namespace == null ? restore.getMetadata().getNamespace() : spec.backupRef.namespace));
+      env.add(env("OWNER_NAME", spec.backupRef.name));
+    }
     if (expectedSha256 != null) {
       env.add(env("EXPECTED_SHA256", expectedSha256));
     }
@@ -167,6 +172,10 @@ public final class BackupJobFactory {
     env.add(env("VERIFY_MODE", spec.verify == null || spec.verify.mode == null ? "Checksum" : spec.verify.mode.name()));
     env.add(env("TIME_ZONE", timeZone(spec)));
     env.add(jobNameEnv());
+    // recorded in each manifest: retention, latest and status consider only the backups this DatabaseBackup wrote
+    env.add(env("OWNER_NAMESPACE", backup.getMetadata().getNamespace()));
+    env.add(env("OWNER_NAME", backup.getMetadata().getName()));
+    env.add(env("OWNER_UID", backup.getMetadata().getUid()));
     String image = spec.image != null ? spec.image : settings.agentImage();
     return jobSpec(
         image,

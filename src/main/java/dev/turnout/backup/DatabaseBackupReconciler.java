@@ -3,7 +3,6 @@ package dev.turnout.backup;
 import dev.turnout.backup.BackupStorage.StorageException;
 import dev.turnout.backup.DatabaseBackupStatus.BackupRecord;
 import dev.turnout.backup.catalog.BackupCatalog;
-import dev.turnout.backup.retention.Retention;
 import dev.turnout.common.Conditions;
 import dev.turnout.common.EventRecorder;
 import dev.turnout.common.Labels;
@@ -33,7 +32,6 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -86,6 +84,9 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
     }
     return onDemand;
   }
+
+  /** Storage reads in flight, per DatabaseBackup. */
+  private final StorageReads reads = new StorageReads();
 
   @Override
   public List<EventSource<?, DatabaseBackup>> prepareEventSources(EventSourceContext<DatabaseBackup> context) {
@@ -195,33 +196,53 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
       status.lastFailure = f;
     });
 
-    // ---- S3: manifests, retention
+    // ---- storage shared with other DatabaseBackups: flagged, not refused (ownership keeps each one's backups apart)
+    List<DatabaseBackup> sharing = problems.isEmpty()
+        ? StorageOverlap.overlapping(backup, context.getPrimaryCache().list().toList()) : List.of();
+    if (problems.isEmpty()) {
+      status.conditions = StorageReads.sharedCondition(events, backup, status.conditions, sharing, now);
+    }
+
+    // ---- S3: manifests, retention, stale uploads, on the storage executor (never holding this thread for long)
     S3View view = views.get(key);
     boolean jobFinishedSinceRead = view == null || !view.finishedJobs().containsAll(finishedUids);
     String storageError = view == null ? null : view.error();
-    if (problems.isEmpty() && (jobFinishedSinceRead || toCheck != null || !now.isBefore(view.readAt().plus(S3_REFRESH)))) {
-      String error = null;
-      try {
-        List<BackupVerdict.Listed> listed = readStorage(backup, before, status, zone, now);
-        if (toCheck != null) {
-          check(backup, toCheck, listed, status);
+    boolean due = problems.isEmpty() && (jobFinishedSinceRead || toCheck != null || !now.isBefore(view.readAt().plus(S3_REFRESH)));
+    boolean reading = false;
+    if (due || reads.inFlight(key)) {
+      StorageReads.Done done = reads.poll(key, () -> reads.start(storage, backup, before, zone, now, sharing, finishedUids));
+      if (done == null) {
+        reading = true; // still running: the result is applied by a later reconcile
+      } else {
+        String error = null;
+        try {
+          StoragePass.Result r = done.result();
+          List<BackupVerdict.Listed> listed = applyStorage(backup, before, status, r);
+          // only a Job that had finished when the read started can be judged by it
+          if (toCheck != null && done.finishedJobs().contains(toCheck.getMetadata().getUid())) {
+            check(backup, toCheck, listed, status);
+          }
+          status.conditions = Conditions.set(status.conditions, STORAGE_REACHABLE, true, "Listed",
+              "manifests listed in s3://" + spec.storage.s3.bucket + "/" + nz(spec.storage.s3.prefix) + StoragePass.othersNote(r.others()),
+              generation, now);
+        } catch (StorageException e) {
+          error = e.getMessage();
+          if (view == null || !error.equals(view.error())) {
+            events.warning(backup, e.reason(), error);
+          }
+          status.conditions = Conditions.set(status.conditions, STORAGE_REACHABLE, false, e.reason(), error, generation, now);
         }
-        status.conditions = Conditions.set(status.conditions, STORAGE_REACHABLE, true, "Listed",
-            "manifests listed in s3://" + spec.storage.s3.bucket + "/" + nz(spec.storage.s3.prefix), generation, now);
-      } catch (StorageException e) {
-        error = e.getMessage();
-        if (view == null || !error.equals(view.error())) {
-          events.warning(backup, "StorageError", error);
-        }
-        status.conditions = Conditions.set(status.conditions, STORAGE_REACHABLE, false, "StorageError", error, generation, now);
+        storageError = error;
+        views.put(key, new S3View(done.startedAt(), done.finishedJobs(), error,
+            error == null ? status.lastSuccessfulBackup : view == null ? null : view.lastSuccessful(),
+            error == null ? status.backups : view == null ? null : view.backups()));
       }
-      storageError = error;
-      views.put(key, new S3View(now, new HashSet<>(finishedUids), error,
-          error == null ? status.lastSuccessfulBackup : view == null ? null : view.lastSuccessful(),
-          error == null ? status.backups : view == null ? null : view.backups()));
-    } else if (view != null && view.backups() != null) {
-      status.lastSuccessfulBackup = view.lastSuccessful();
-      status.backups = view.backups();
+    }
+    if (reading || (!due && view != null)) {
+      if (view != null && view.backups() != null) {
+        status.lastSuccessfulBackup = view.lastSuccessful();
+        status.backups = view.backups();
+      }
     }
     BackupRecord last = status.lastSuccessfulBackup;
     status.lastSuccessTime = last == null ? null : last.completedAt;
@@ -266,6 +287,10 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
     if (written != null) {
       staleReads.wrote(backup, written.getMetadata().getResourceVersion());
     }
+    if (reading) {
+      // the storage read is still running on the storage executor: look for its result soon
+      return UpdateControl.<DatabaseBackup>noUpdate().rescheduleAfter(StorageReads.POLL);
+    }
     if (!problems.isEmpty()) {
       // Secrets are not watched (that would need list/watch on every Secret): re-check them periodically
       return UpdateControl.<DatabaseBackup>noUpdate().rescheduleAfter(Duration.ofSeconds(30));
@@ -302,45 +327,24 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
   }
 
   /**
-   * Lists the manifests; after a new verified backup, applies retention. Sets lastSuccessfulBackup and backups, and
-   * returns every backup listed (before retention), for {@link #check}.
+   * Applies what a storage pass found: Events and metrics for pruned backups and aborted uploads, lastSuccessfulBackup
+   * and backups (this DatabaseBackup's own). Returns its own backups as listed (before retention), for {@link #check}.
    */
-  private List<BackupVerdict.Listed> readStorage(DatabaseBackup backup, DatabaseBackupStatus before, DatabaseBackupStatus status, ZoneId zone, Instant now) {
-    DatabaseBackupSpec spec = backup.getSpec();
-    String previousVerified = before == null || before.backups == null ? null
-        : before.backups.stream().filter(b -> Boolean.TRUE.equals(b.verified)).map(b -> b.object).findFirst().orElse(null);
-    List<String> prunedKeys = new ArrayList<>();
-    List<BackupVerdict.Listed> listed = new ArrayList<>();
-    List<BackupCatalog.Entry> kept = storage.withCatalog(backup.getMetadata().getNamespace(), spec.storage, catalog -> {
-      List<BackupCatalog.Entry> all = catalog.list();
-      all.forEach(e -> listed.add(new BackupVerdict.Listed(e.archiveKey(), e.manifest().job, Times.parse(e.manifest().startedAt),
-          e.manifest().verified, e.archivePresent())));
-      List<BackupCatalog.Entry> entries = all.stream().filter(BackupCatalog.Entry::archivePresent).toList();
-      Optional<BackupCatalog.Entry> newestVerified = entries.stream().filter(BackupCatalog.Entry::verified).findFirst();
-      if (newestVerified.isEmpty() || newestVerified.get().archiveKey().equals(previousVerified)) {
-        return entries; // pruning runs only after a new verified backup
-      }
-      DatabaseBackupSpec.RetentionSpec r = spec.retention == null ? new DatabaseBackupSpec.RetentionSpec() : spec.retention;
-      Retention.Decision d = Retention.decide(
-          entries.stream().map(e -> new Retention.Backup(e.archiveKey(), e.time(), e.verified())).toList(),
-          zone, or(r.daily, 7), or(r.weekly, 4), or(r.monthly, 12), now);
-      Set<String> prune = d.prune().stream().map(Retention.Backup::id).collect(Collectors.toSet());
-      prune.remove(newestVerified.get().archiveKey()); // never, whatever retention says
-      List<BackupCatalog.Entry> keep = new ArrayList<>();
-      for (BackupCatalog.Entry e : entries) {
-        if (prune.contains(e.archiveKey())) {
-          catalog.delete(e.archiveKey());
-          prunedKeys.add(e.archiveKey());
-        } else {
-          keep.add(e);
-        }
-      }
-      return keep;
-    });
+  private List<BackupVerdict.Listed> applyStorage(DatabaseBackup backup, DatabaseBackupStatus before, DatabaseBackupStatus status, StoragePass.Result r) {
+    List<String> prunedKeys = r.pruned();
     if (!prunedKeys.isEmpty()) {
       metrics.pruned(backup, prunedKeys.size());
       events.normal(backup, "Pruned", "retention deleted " + prunedKeys.size() + " backup(s): " + String.join(", ", prunedKeys));
     }
+    if (!r.aborted().isEmpty()) {
+      events.normal(backup, "StaleUploadsAborted", "aborted " + r.aborted().size()
+          + " incomplete multipart upload(s) older than the backup Jobs' activeDeadlineSeconds: " + String.join(", ", r.aborted()));
+    }
+    if (r.abortError() != null) {
+      LOG.warnf("%s/%s: listing or aborting stale multipart uploads failed: %s", backup.getMetadata().getNamespace(),
+          backup.getMetadata().getName(), r.abortError());
+    }
+    List<BackupCatalog.Entry> kept = r.kept();
     status.backups = kept.stream().map(DatabaseBackupReconciler::record).toList();
     BackupRecord newest = status.backups.isEmpty() ? null : status.backups.get(0);
     BackupRecord old = before == null ? null : before.lastSuccessfulBackup;
@@ -360,7 +364,7 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
         .ifPresent(v -> metrics.lastVerified(backup, Times.parse(v.completedAt)));
     LOG.debugf("%s/%s: %d backup(s) kept, %d pruned", backup.getMetadata().getNamespace(), backup.getMetadata().getName(),
         kept.size(), prunedKeys.size());
-    return listed;
+    return r.listed();
   }
 
   static BackupRecord record(BackupCatalog.Entry e) {

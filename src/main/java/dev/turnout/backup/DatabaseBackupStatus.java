@@ -11,7 +11,10 @@ public class DatabaseBackupStatus {
   @JsonPropertyDescription("metadata.generation this status was computed from.")
   public Long observedGeneration;
 
-  @JsonPropertyDescription("Ready, LastBackupSucceeded, Verified.")
+  @JsonPropertyDescription(
+      "Ready, LastBackupSucceeded, Verified, StorageReachable (False: StorageError or StorageTimeout), StorageShared"
+          + " (True: another DatabaseBackup uses an overlapping bucket and prefix; each keeps and prunes only the backups"
+          + " whose manifest names it as owner).")
   public List<Condition> conditions = new ArrayList<>();
 
   @JsonPropertyDescription("When the CronJob last started a backup.")
@@ -20,7 +23,9 @@ public class DatabaseBackupStatus {
   @JsonPropertyDescription("When the schedule fires next.")
   public String nextScheduleTime;
 
-  @JsonPropertyDescription("The newest backup whose manifest was written after a complete upload.")
+  @JsonPropertyDescription(
+      "The newest of this DatabaseBackup's own backups (manifest owner = its namespace and name) whose manifest was"
+          + " written after a complete upload.")
   public BackupRecord lastSuccessfulBackup;
 
   @JsonPropertyDescription("Completion time of lastSuccessfulBackup (for kubectl get).")
@@ -32,7 +37,9 @@ public class DatabaseBackupStatus {
   @JsonPropertyDescription("The last failed run.")
   public Failure lastFailure;
 
-  @JsonPropertyDescription("Backups kept by retention, newest first.")
+  @JsonPropertyDescription(
+      "This DatabaseBackup's own backups kept by retention, newest first. Backups of other owners, or without an owner"
+          + " (older agents), under the same prefix are never listed here nor pruned.")
   public List<BackupRecord> backups = new ArrayList<>();
 
   @JsonPropertyDescription("Last turnout.dev/backup-now value acted upon.")

@@ -132,13 +132,15 @@ public class DatabaseRestoreReconciler implements Reconciler<DatabaseRestore> {
     StorageSpec storageSpec = storageOf(restore);
     Resolved r;
     try {
-      r = storage.withCatalog(ns, storageSpec, catalog -> {
+      // with a backupRef, "latest" is that DatabaseBackup's newest verified backup, never another owner's on its prefix
+      r = storage.withCatalog(ns, storageSpec, owner(restore), catalog -> {
         String key = catalog.resolve(spec.object);
         BackupManifest m = catalog.readManifest(key).orElse(null);
         return new Resolved(key, m, m == null ? Optional.empty() : catalog.archiveSize(key));
       });
     } catch (IllegalArgumentException e) {
-      if (spec.object == null || spec.object.isBlank() || "latest".equals(spec.object)) {
+      if (!(e instanceof dev.turnout.backup.catalog.BackupCatalog.AmbiguousLatestException)
+          && (spec.object == null || spec.object.isBlank() || "latest".equals(spec.object))) {
         status.message = e.getMessage() + "; waiting for one";
         return RETRY; // a backup may still be on its way
       }
@@ -191,6 +193,13 @@ public class DatabaseRestoreReconciler implements Reconciler<DatabaseRestore> {
     status.message = "restoring " + r.object() + " with Job " + jobName;
     status.conditions = Conditions.set(status.conditions, COMPLETE, Conditions.UNKNOWN, "Running", status.message, generation, now);
     return null;
+  }
+
+  /** The DatabaseBackup whose backups "latest" considers: the backupRef's; null with storage only (every owner's). */
+  static dev.turnout.backup.catalog.BackupManifest.Owner owner(DatabaseRestore restore) {
+    DatabaseRestoreSpec.BackupRef ref = restore.getSpec().backupRef;
+    return ref == null ? null : new dev.turnout.backup.catalog.BackupManifest.Owner(
+        ref.namespace == null ? restore.getMetadata().getNamespace() : ref.namespace, ref.name, null);
   }
 
   private Duration follow(DatabaseRestore restore, Context<DatabaseRestore> context, DatabaseRestoreStatus status, Instant now) {

@@ -106,7 +106,11 @@ class BackupJobFactoryTest {
     assertThat(env.get("JOB_NAME").getValue()).isNull();
     assertThat(env.get("JOB_NAME").getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.labels['job-name']");
     assertThat(env.get("TERMINATION_MESSAGE_PATH").getValue()).isEqualTo("/dev/termination-log");
-    assertThat(env).hasSize(13);
+    // the DatabaseBackup the manifest names as owner (issue 11 item 7): literal values from its metadata
+    assertThat(env.get("OWNER_NAMESPACE").getValue()).isEqualTo("auto-author");
+    assertThat(env.get("OWNER_NAME").getValue()).isEqualTo("mongo-prod");
+    assertThat(env.get("OWNER_UID").getValue()).isEqualTo("uid-1");
+    assertThat(env).hasSize(16);
   }
 
   @Test
@@ -263,5 +267,27 @@ class BackupJobFactoryTest {
     // unset: the Jobs use credentialsSecretRef, as before
     assertSecret(env(BackupJobFactory.onDemandJob(sample(), "t", SETTINGS).getSpec().getTemplate().getSpec().getContainers().get(0))
         .get("AWS_SECRET_ACCESS_KEY"), "backup-s3", "AWS_SECRET_ACCESS_KEY");
+  }
+
+  /** Issue 11 item 7: a restore Job of a backupRef names that DatabaseBackup, so the agent's "latest" is its own. */
+  @Test
+  void restoreJobOfABackupRefNamesItsOwner() {
+    DatabaseRestore r = new DatabaseRestore();
+    r.setMetadata(new ObjectMetaBuilder().withName("restore-latest").withNamespace("auto-author-staging").build());
+    DatabaseRestoreSpec s = new DatabaseRestoreSpec();
+    s.object = "latest";
+    s.backupRef = new DatabaseRestoreSpec.BackupRef();
+    s.backupRef.name = "mongo-prod";
+    s.backupRef.namespace = "auto-author";
+    s.target = new DatabaseRestoreSpec.Target();
+    s.target.uriSecretRef = new SecretKeyRef("mongodb-staging", "MONGODB_URI");
+    r.setSpec(s);
+    Map<String, EnvVar> env = env(BackupJobFactory.restoreJob(r, storage(), SETTINGS).getSpec().getTemplate().getSpec().getContainers().get(0));
+    assertThat(env.get("OWNER_NAMESPACE").getValue()).isEqualTo("auto-author");
+    assertThat(env.get("OWNER_NAME").getValue()).isEqualTo("mongo-prod");
+    s.backupRef = null;
+    s.storage = storage();
+    assertThat(env(BackupJobFactory.restoreJob(r, storage(), SETTINGS).getSpec().getTemplate().getSpec().getContainers().get(0)))
+        .doesNotContainKeys("OWNER_NAMESPACE", "OWNER_NAME");
   }
 }

@@ -12,11 +12,12 @@ import java.util.Map;
  * <p>Secret: MONGODB_URI, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY. Not secret: S3_ENDPOINT, S3_REGION, S3_BUCKET,
  * S3_PREFIX, S3_FORCE_PATH_STYLE, DATABASES (comma-separated; empty = all), VERIFY_MODE (Checksum | RestoreTest),
  * TIME_ZONE, MONGODUMP, MONGORESTORE, MONGOD (binary paths), and for verify/restore OBJECT (key or "latest"),
- * EXPECTED_SHA256, DROP, NS_FROM, NS_TO; S3_PART_SIZE_MB (tuning, default 16); RESTORE_ID (restores: names the staging collections);
- * TERMINATION_MESSAGE_PATH (where the final JSON result also goes, for the pod's status);
+ * EXPECTED_SHA256, DROP, NS_FROM, NS_TO; S3_PART_SIZE_MB (tuning, default 16); RESTORE_ID (restores: names the staging
+ * collections); TERMINATION_MESSAGE_PATH (where the final JSON result also goes, for the pod's status);
  * MONGO_SERVER_SELECTION_TIMEOUT_MS (default 30000, the driver's); JOB_NAME (the Job's name, from the pod's
- * job-name label, recorded in the manifest so the operator can tell which Job wrote which backup). {@link #toString()}
- * shows no secret.
+ * job-name label, recorded in the manifest so the operator can tell which Job wrote which backup); OWNER_NAMESPACE,
+ * OWNER_NAME, OWNER_UID (the DatabaseBackup the Job runs for: recorded in the manifest of a backup, and the owner whose
+ * backups {@code latest} and verification consider). {@link #toString()} shows no secret.
  */
 public record AgentConfig(
     String mongodbUri,
@@ -36,7 +37,10 @@ public record AgentConfig(
     String jobName,
     String restoreId,
     String terminationMessagePath,
-    int serverSelectionTimeoutMs) {
+    int serverSelectionTimeoutMs,
+    String ownerNamespace,
+    String ownerName,
+    String ownerUid) {
 
   public static AgentConfig fromEnv(Map<String, String> env) {
     S3Settings s3 =
@@ -86,7 +90,15 @@ public record AgentConfig(
         blankToNull(env.get("JOB_NAME")),
         restoreId(env.get("RESTORE_ID")),
         blankToNull(env.get("TERMINATION_MESSAGE_PATH")),
-        serverSelectionTimeout(env.get("MONGO_SERVER_SELECTION_TIMEOUT_MS")));
+        serverSelectionTimeout(env.get("MONGO_SERVER_SELECTION_TIMEOUT_MS")),
+        blankToNull(env.get("OWNER_NAMESPACE")),
+        blankToNull(env.get("OWNER_NAME")),
+        blankToNull(env.get("OWNER_UID")));
+  }
+
+  /** The DatabaseBackup this Job runs for, or null when OWNER_NAME is not set (a Job of an older operator, a CLI run). */
+  public dev.turnout.backup.catalog.BackupManifest.Owner owner() {
+    return ownerName == null ? null : new dev.turnout.backup.catalog.BackupManifest.Owner(ownerNamespace, ownerName, ownerUid);
   }
 
   /** Fails with a message naming the missing variables. */
@@ -112,7 +124,10 @@ public record AgentConfig(
     }
   }
 
-  /** S3_PART_SIZE_MB (5..512, default 16): multipart part size; archives up to 10,000 parts. */
+  /**
+   * S3_PART_SIZE_MB (5..512, default 16): size of the first multipart parts; later parts grow ({@link PartSizes}) so
+   * that an archive of up to 5 TiB fits in S3's 10,000 parts.
+   */
   private static int partSize(String mb) {
     if (mb == null || mb.isBlank()) {
       return 16 * 1024 * 1024;

@@ -45,7 +45,8 @@ public class BackupAgent {
     this.clock = clock;
     this.log = log;
     this.s3 = cfg.s3().newClient();
-    this.catalog = new BackupCatalog(s3, cfg.s3().bucket(), cfg.s3().prefix());
+    // scoped to the DatabaseBackup the Job runs for (OWNER_*): latest and the newest backup to verify are its own
+    this.catalog = new BackupCatalog(s3, cfg.s3().bucket(), cfg.s3().prefix(), cfg.owner());
   }
 
   // ---------------------------------------------------------------------------------------------------- backup
@@ -98,23 +99,36 @@ public class BackupAgent {
     boolean completed = false;
     try (MongoTool dump = MongoTool.start(cfg.mongodump(), uri.forTools(), args, log)) {
       try (InputStream in = new DigestInputStream(dump.process().getInputStream(), sha)) {
-        byte[] buf = new byte[cfg.partSizeBytes()];
+        byte[] buf = new byte[0];
         int partNumber = 1;
         while (true) {
-          int n = in.readNBytes(buf, 0, buf.length);
+          if (partNumber > PartSizes.MAX_PARTS) {
+            if (in.read() < 0) {
+              break; // the archive filled the last part exactly
+            }
+            throw new AgentException("the archive exceeds " + PartSizes.capacity(PartSizes.MAX_PARTS, cfg.partSizeBytes())
+                + " bytes, more than S3's 10,000 parts (and 5 TiB object limit) hold");
+          }
+          // parts grow with the archive (PartSizes): any archive up to S3's 5 TiB object limit fits in 10,000 parts
+          int want = PartSizes.size(partNumber, cfg.partSizeBytes());
+          if (buf.length < want) {
+            buf = new byte[want];
+          }
+          int n = in.readNBytes(buf, 0, want);
           if (n == 0) {
             break;
           }
           size += n;
           final int pn = partNumber++;
           final int len = n;
+          final byte[] part = buf;
           String etag =
               s3call(() -> s3.uploadPart(
                       b -> b.bucket(bucket()).key(key).uploadId(uploadId).partNumber(pn).contentLength((long) len),
-                      RequestBody.fromInputStream(new java.io.ByteArrayInputStream(buf, 0, len), len))
+                      RequestBody.fromInputStream(new java.io.ByteArrayInputStream(part, 0, len), len))
                   .eTag());
           parts.add(CompletedPart.builder().partNumber(pn).eTag(etag).build());
-          if (n < buf.length) {
+          if (n < want) {
             break;
           }
         }
@@ -136,6 +150,7 @@ public class BackupAgent {
       BackupManifest m = new BackupManifest();
       m.object = key;
       m.job = cfg.jobName();
+      m.owner = cfg.owner();
       m.sizeBytes = size;
       m.sha256 = HexFormat.of().formatHex(sha.digest());
       m.startedAt = Times.format(started);
@@ -363,9 +378,14 @@ public class BackupAgent {
 
   // ---------------------------------------------------------------------------------------------------- helpers
 
-  /** Fails early with a clear message on a missing bucket or rejected keys. */
+  /**
+   * Fails early with a clear message on a missing bucket or rejected keys: one ListObjectsV2 on the prefix (max-keys 1).
+   * Not HeadBucket, which needs s3:ListBucket on the whole bucket and fails with credentials scoped to the prefix; no
+   * test write either (Jobs may have no delete permission to clean it up): for a backup the upload itself is the
+   * write check.
+   */
   private void preflight() {
-    s3call(() -> s3.headBucket(b -> b.bucket(bucket())));
+    s3call(() -> s3.listObjectsV2(b -> b.bucket(bucket()).prefix(cfg.s3().prefix()).maxKeys(1)));
   }
 
   private String newestBackup() {

@@ -18,8 +18,27 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 /**
  * The backups under one bucket and prefix, read from S3 (the manifests are the source of truth, never Job logs).
  * Only keys in {@link BackupKeys}' layout directly under the prefix are listed or deleted; everything else is ignored.
+ *
+ * <p>A catalog may be scoped to an owner (a DatabaseBackup): then {@link #list()}, {@link #latestVerified()} and
+ * {@code latest} see only the backups whose manifest names that owner (namespace and name), so that two
+ * DatabaseBackups sharing a bucket and prefix never prune nor restore each other's backups. An unscoped catalog sees
+ * every backup, and refuses to pick {@code latest} among the backups of several owners.
  */
 public class BackupCatalog {
+  /** "latest" asked of an unscoped catalog whose verified backups have several owners. */
+  public static class AmbiguousLatestException extends IllegalArgumentException {
+    public AmbiguousLatestException(String message) {
+      super(message);
+    }
+  }
+
+  /**
+   * An incomplete multipart upload of an archive key under the prefix. {@code initiated} and {@code listedAt} (the Date
+   * of S3's listing response, null if absent) are both S3's own clock: their difference is the upload's age whatever
+   * the operator's clock says.
+   */
+  public record Upload(String key, String uploadId, Instant initiated, Instant listedAt) {}
+
   /** One complete backup: an archive whose manifest exists. */
   public record Entry(
       String archiveKey, String manifestKey, Instant time, BackupManifest manifest, boolean archivePresent, Instant manifestStoredAt) {
@@ -37,10 +56,28 @@ public class BackupCatalog {
   private final String bucket;
   private final String prefix;
 
+  private final BackupManifest.Owner owner;
+
   public BackupCatalog(S3Client s3, String bucket, String prefix) {
+    this(s3, bucket, prefix, null);
+  }
+
+  /** @param owner the DatabaseBackup whose backups this catalog sees; null: everybody's */
+  public BackupCatalog(S3Client s3, String bucket, String prefix, BackupManifest.Owner owner) {
     this.s3 = s3;
     this.bucket = bucket;
     this.prefix = prefix == null ? "" : prefix;
+    this.owner = owner == null || owner.name == null ? null : owner;
+  }
+
+  /** The owner this catalog is scoped to, or null. */
+  public BackupManifest.Owner owner() {
+    return owner;
+  }
+
+  /** Whether a backup belongs to this catalog's owner (every backup does when unscoped). */
+  public boolean owns(Entry e) {
+    return owner == null || owner.sameAs(e.manifest().owner);
   }
 
   public String bucket() {
@@ -51,8 +88,13 @@ public class BackupCatalog {
     return prefix;
   }
 
-  /** Complete backups (manifest present and parseable), newest first. */
+  /** Complete backups of this catalog's owner (everybody's when unscoped), newest first. */
   public List<Entry> list() {
+    return owner == null ? listAll() : listAll().stream().filter(this::owns).toList();
+  }
+
+  /** Complete backups (manifest present and parseable) of every owner, newest first. */
+  public List<Entry> listAll() {
     Map<String, S3Object> archives = new HashMap<>();
     TreeMap<String, String> manifests = new TreeMap<>(Comparator.reverseOrder());
     Map<String, Instant> stored = new HashMap<>();
@@ -99,9 +141,74 @@ public class BackupCatalog {
     return keys;
   }
 
-  /** The newest backup whose manifest says verified and whose archive is present. */
+  /**
+   * The newest backup of this catalog's owner whose manifest says verified and whose archive is present. Unscoped, the
+   * verified backups must all have one owner (or all none).
+   *
+   * @throws AmbiguousLatestException unscoped, when the verified backups have several owners
+   */
   public Optional<Entry> latestVerified() {
-    return list().stream().filter(e -> e.verified() && e.archivePresent()).findFirst();
+    List<Entry> verified = list().stream().filter(e -> e.verified() && e.archivePresent()).toList();
+    if (owner == null) {
+      java.util.Set<String> owners = new java.util.TreeSet<>();
+      verified.forEach(e -> owners.add(ownerName(e.manifest().owner)));
+      if (owners.size() > 1) {
+        throw new AmbiguousLatestException(
+            "\"latest\" is ambiguous: s3://" + bucket + "/" + prefix + " holds verified backups of several owners ("
+                + String.join(", ", owners) + "); restore with backupRef naming the DatabaseBackup, or name the object");
+      }
+    }
+    return verified.stream().findFirst();
+  }
+
+  /** {@code DatabaseBackup ns/name}, or a note that an older agent wrote it. */
+  public static String ownerName(BackupManifest.Owner o) {
+    return o == null || o.name == null ? "no owner (written by an agent older than owner tracking)" : "DatabaseBackup " + o;
+  }
+
+  /**
+   * Incomplete multipart uploads of archive keys directly under the prefix (what a killed agent leaves behind), oldest
+   * first. Uploads of any other key are not listed.
+   */
+  public List<Upload> incompleteUploads() {
+    List<Upload> out = new ArrayList<>();
+    String keyMarker = null;
+    String idMarker = null;
+    while (true) {
+      var req = software.amazon.awssdk.services.s3.model.ListMultipartUploadsRequest.builder()
+          .bucket(bucket).prefix(prefix).delimiter("/");
+      if (keyMarker != null) {
+        req.keyMarker(keyMarker).uploadIdMarker(idMarker);
+      }
+      var resp = s3.listMultipartUploads(req.build());
+      Instant listedAt = resp.sdkHttpResponse().firstMatchingHeader("Date").map(BackupCatalog::httpDate).orElse(null);
+      for (var u : resp.uploads()) {
+        if (BackupKeys.isArchiveKey(prefix, u.key())) {
+          out.add(new Upload(u.key(), u.uploadId(), u.initiated(), listedAt));
+        }
+      }
+      if (!Boolean.TRUE.equals(resp.isTruncated()) || resp.nextKeyMarker() == null) {
+        break;
+      }
+      keyMarker = resp.nextKeyMarker();
+      idMarker = resp.nextUploadIdMarker();
+    }
+    out.sort(Comparator.comparing(Upload::initiated, Comparator.nullsFirst(Comparator.naturalOrder())));
+    return out;
+  }
+
+  private static Instant httpDate(String value) {
+    try {
+      return java.time.ZonedDateTime.parse(value, java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+    } catch (java.time.format.DateTimeParseException e) {
+      return null;
+    }
+  }
+
+  /** Aborts an incomplete upload (its parts are freed); refuses keys outside Turnout's layout. */
+  public void abort(Upload upload) {
+    requireOurs(upload.key());
+    s3.abortMultipartUpload(b -> b.bucket(bucket).key(upload.key()).uploadId(upload.uploadId()));
   }
 
   /**
@@ -114,8 +221,9 @@ public class BackupCatalog {
       return latestVerified()
           .map(Entry::archiveKey)
           .orElseThrow(
-              () -> new IllegalArgumentException(
-                  "no verified backup under s3://" + bucket + "/" + prefix + " to resolve \"latest\""));
+                () -> new IllegalArgumentException(
+                  "no verified backup" + (owner == null ? "" : " of DatabaseBackup " + owner) + " under s3://" + bucket
+                      + "/" + prefix + " to resolve \"latest\""));
     }
     if (BackupKeys.isArchiveKey(prefix, object)) {
       return object;

@@ -20,7 +20,7 @@ import java.util.Map;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonPropertyOrder({
-  "formatVersion", "object", "job", "sizeBytes", "sha256", "startedAt", "completedAt", "mongodumpVersion", "agentVersion",
+  "formatVersion", "object", "job", "owner", "sizeBytes", "sha256", "startedAt", "completedAt", "mongodumpVersion", "agentVersion",
   "databases", "counts", "pointInTime", "topology", "verified", "verifiedAt", "verifyMode", "verifyError"
 })
 public class BackupManifest {
@@ -37,6 +37,12 @@ public class BackupManifest {
    * backup. Absent in manifests of agents older than this field.
    */
   public String job;
+  /**
+   * The DatabaseBackup whose Job wrote this backup (agent env OWNER_NAMESPACE, OWNER_NAME, OWNER_UID). Retention,
+   * {@code latest} and status consider only the backups whose owner namespace and name match. Absent in manifests of
+   * agents older than this field: such backups belong to nobody (never pruned, never {@code latest} for an owner).
+   */
+  public Owner owner;
   public long sizeBytes;
   /** Lower-case hex sha256 of the archive object's bytes. */
   public String sha256;
@@ -61,6 +67,38 @@ public class BackupManifest {
   public String verifyMode;
   /** Why verification failed, when verified is false. */
   public String verifyError;
+
+  /**
+   * A DatabaseBackup as recorded in a manifest. Ownership is by namespace and name; the uid is recorded for people (a
+   * DatabaseBackup deleted and created again under the same name adopts the backups of its predecessor).
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  @JsonPropertyOrder({"namespace", "name", "uid"})
+  public static class Owner {
+    public String namespace;
+    public String name;
+    public String uid;
+
+    public Owner() {}
+
+    public Owner(String namespace, String name, String uid) {
+      this.namespace = namespace;
+      this.name = name;
+      this.uid = uid;
+    }
+
+    /** Same namespace and name (the uid is not compared: see the class comment). */
+    public boolean sameAs(Owner other) {
+      return other != null && java.util.Objects.equals(namespace, other.namespace) && java.util.Objects.equals(name, other.name);
+    }
+
+    /** {@code namespace/name}. */
+    @Override
+    public String toString() {
+      return namespace + "/" + name;
+    }
+  }
 
   /** verified == true (not a bean getter, so it does not shadow the JSON property). */
   public boolean passedVerification() {

@@ -9,6 +9,18 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 public final class S3Errors {
   private S3Errors() {}
 
+  /** An API call or attempt timed out, or a socket read did (a slow or hung S3). */
+  public static boolean timedOut(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof software.amazon.awssdk.core.exception.ApiCallTimeoutException
+          || t instanceof software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException
+          || t instanceof java.net.SocketTimeoutException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   public static String describe(SdkException e, S3Settings s3) {
     if (e instanceof NoSuchBucketException) {
       return "bucket \"" + s3.bucket() + "\" does not exist at " + s3.endpointForDisplay();
@@ -32,6 +44,9 @@ public final class S3Errors {
       }
       return "S3 error " + status + " " + (code == null ? "" : code) + " at " + s3.endpointForDisplay() + ": "
           + (se.awsErrorDetails() == null ? se.getMessage() : se.awsErrorDetails().errorMessage());
+    }
+    if (timedOut(e)) {
+      return "S3 at " + s3.endpointForDisplay() + " did not answer in time (bucket \"" + s3.bucket() + "\"): " + e.getMessage();
     }
     if (e instanceof SdkClientException) {
       return "cannot reach S3 at " + s3.endpointForDisplay() + ": " + e.getMessage();

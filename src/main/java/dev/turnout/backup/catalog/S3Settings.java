@@ -39,9 +39,22 @@ public record S3Settings(
    * S3-compatible services that do not know the newer flexible-checksum headers work too.
    */
   public S3Client newClient() {
+    return newClient(null);
+  }
+
+  /**
+   * As {@link #newClient()}, with every API call (all its retries included) bounded by {@code callTimeout} and every
+   * socket read by it too, so that a hung S3 ends in an error instead of holding the caller's thread; null: the SDK's
+   * defaults (no overall limit: what the agent's long part uploads need).
+   */
+  public S3Client newClient(java.time.Duration callTimeout) {
+    var http = UrlConnectionHttpClient.builder();
+    if (callTimeout != null) {
+      http.connectionTimeout(callTimeout).socketTimeout(callTimeout);
+    }
     var b =
         S3Client.builder()
-            .httpClient(UrlConnectionHttpClient.builder().build())
+            .httpClient(http.build())
             .region(Region.of(region))
             .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(forcePathStyle).build())
             .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
@@ -49,6 +62,9 @@ public record S3Settings(
             .credentialsProvider(
                 StaticCredentialsProvider.create(
                     AwsBasicCredentials.create(nz(accessKeyId), nz(secretAccessKey))));
+    if (callTimeout != null) {
+      b.overrideConfiguration(o -> o.apiCallTimeout(callTimeout).apiCallAttemptTimeout(callTimeout));
+    }
     if (endpoint != null && !endpoint.isBlank()) {
       b.endpointOverride(URI.create(endpoint));
     }

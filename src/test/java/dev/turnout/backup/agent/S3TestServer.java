@@ -18,9 +18,14 @@ public final class S3TestServer implements AutoCloseable {
   private final String endpoint;
 
   public S3TestServer() throws Exception {
+    this(store -> store);
+  }
+
+  /** With the in-memory blobstore wrapped, e.g. in a {@link PrefixScopedBlobStore}. */
+  public S3TestServer(java.util.function.UnaryOperator<org.gaul.s3proxy.blobstore.BlobStore> wrap) throws Exception {
     proxy =
         S3Proxy.builder()
-            .blobStore(new TransientNio2BlobStore())
+            .blobStore(wrap.apply(new TransientNio2BlobStore()))
             .endpoint(URI.create("http://127.0.0.1:0"))
             .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
             .build();

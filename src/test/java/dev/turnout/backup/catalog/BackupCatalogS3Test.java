@@ -96,4 +96,72 @@ class BackupCatalogS3Test {
     assertThat(BackupKeys.timeOf("prod/", "prod/2026-11-20T03-00-00Z.manifest.json"))
         .contains(Instant.parse("2026-11-20T03:00:00Z"));
   }
+
+  static BackupManifest owned(String key, String ns, String name) {
+    BackupManifest m = manifest(key, true);
+    m.owner = new BackupManifest.Owner(ns, name, name + "-uid");
+    return m;
+  }
+
+  /**
+   * Issue 11 item 7: a catalog scoped to a DatabaseBackup sees only the backups whose manifest names it (by namespace
+   * and name, whatever the uid: a recreated DatabaseBackup adopts them); backups without an owner belong to nobody; an
+   * unscoped "latest" across several owners is refused, naming them.
+   */
+  @Test
+  void ownerScopedCatalogSeesOnlyItsOwnBackupsAndLatestAcrossOwnersIsRefused() {
+    String bucket = server.newBucket();
+    try (S3Client s3 = server.settings(bucket, "prod/").newClient()) {
+      BackupCatalog all = new BackupCatalog(s3, bucket, "prod/");
+      String a1 = "prod/2026-11-20T03-00-00Z.archive.gz";
+      String b1 = "prod/2026-11-21T03-00-00Z.archive.gz";
+      String none = "prod/2026-11-22T03-00-00Z.archive.gz";
+      for (String k : List.of(a1, b1, none)) {
+        put(s3, bucket, k, new byte[] {1, 2, 3});
+      }
+      all.writeManifest(owned(a1, "shop", "mongo"));
+      all.writeManifest(owned(b1, "other", "mongo")); // same name, other namespace: another owner
+      all.writeManifest(manifest(none, true)); // an older agent's: no owner
+
+      BackupCatalog a = new BackupCatalog(s3, bucket, "prod/", new BackupManifest.Owner("shop", "mongo", "a-new-uid"));
+      assertThat(a.list()).extracting(BackupCatalog.Entry::archiveKey).containsExactly(a1);
+      assertThat(a.resolve("latest")).isEqualTo(a1);
+      assertThat(a.listAll()).hasSize(3);
+      BackupCatalog nobody = new BackupCatalog(s3, bucket, "prod/", new BackupManifest.Owner("shop", "gone", null));
+      assertThatThrownBy(() -> nobody.resolve("latest")).hasMessageContaining("no verified backup of DatabaseBackup shop/gone");
+      assertThatThrownBy(() -> all.resolve("latest"))
+          .isInstanceOf(BackupCatalog.AmbiguousLatestException.class)
+          .hasMessageContaining("DatabaseBackup shop/mongo")
+          .hasMessageContaining("DatabaseBackup other/mongo")
+          .hasMessageContaining("no owner");
+      // an explicit key is the user's choice, whoever wrote it
+      assertThat(a.resolve("2026-11-21T03-00-00Z.archive.gz")).isEqualTo(b1);
+    }
+  }
+
+  /** Issue 11 item 9: incomplete uploads of archive keys directly under the prefix are listed and can be aborted. */
+  @Test
+  void incompleteUploadsOfArchiveKeysUnderThePrefixAreListedAndAborted() {
+    String bucket = server.newBucket();
+    try (S3Client s3 = server.settings(bucket, "prod/").newClient()) {
+      BackupCatalog c = new BackupCatalog(s3, bucket, "prod/");
+      String ours = "prod/2026-11-20T03-00-00Z.archive.gz";
+      String id = s3.createMultipartUpload(b -> b.bucket(bucket).key(ours)).uploadId();
+      for (String foreign : List.of("prod/big-file.bin", "prod/sub/2026-11-20T03-00-00Z.archive.gz", "staging/2026-11-20T03-00-00Z.archive.gz")) {
+        s3.createMultipartUpload(b -> b.bucket(bucket).key(foreign));
+      }
+      List<BackupCatalog.Upload> uploads = c.incompleteUploads();
+      assertThat(uploads).singleElement().satisfies(u -> {
+        assertThat(u.key()).isEqualTo(ours);
+        assertThat(u.uploadId()).isEqualTo(id);
+        assertThat(u.initiated()).isNotNull();
+        assertThat(u.listedAt()).as("S3's Date").isNotNull();
+      });
+      c.abort(uploads.get(0));
+      assertThat(c.incompleteUploads()).isEmpty();
+      assertThat(s3.listMultipartUploads(b -> b.bucket(bucket)).uploads()).hasSize(3);
+      assertThatThrownBy(() -> c.abort(new BackupCatalog.Upload("prod/big-file.bin", "x", Instant.now(), null)))
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+  }
 }
