@@ -71,6 +71,11 @@ public class BackupAgent {
     MongoTarget.Topology topology;
     try (MongoTarget server = MongoTarget.connect(uri, cfg.serverSelectionTimeoutMs())) {
       topology = server.topology();
+    } catch (AgentException e) {
+      // not fatal: mongodump reports the same trouble (unreachable, refused credentials) in its own, familiar words;
+      // the driver may also lack an authentication mechanism the tools have. Without the answer: no --oplog.
+      log.println("backup: could not ask the server for its topology (" + e.getMessage() + "); dumping without --oplog");
+      topology = MongoTarget.Topology.UNKNOWN;
     }
     // mongodump --oplog works only on full dumps and only against a replica set (issue 11: on a standalone it exits 1,
     // "error getting oplog start", leaving an empty archive); everything else is a plain, not point-in-time, dump

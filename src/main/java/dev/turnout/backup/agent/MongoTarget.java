@@ -27,7 +27,9 @@ final class MongoTarget implements AutoCloseable {
   enum Topology {
     REPLICA_SET("replicaSet"),
     SHARDED("sharded"),
-    STANDALONE("standalone");
+    STANDALONE("standalone"),
+    /** The server did not answer hello (unreachable, credentials refused): mongodump will say why. */
+    UNKNOWN("unknown");
 
     final String label;
 

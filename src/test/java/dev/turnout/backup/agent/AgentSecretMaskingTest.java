@@ -53,6 +53,7 @@ class AgentSecretMaskingTest {
     Files.setPosixFilePermissions(dump, PosixFilePermissions.fromString("rwx------"));
     String bucket = server.newBucket();
     Map<String, String> env = new HashMap<>();
+    env.put("MONGO_SERVER_SELECTION_TIMEOUT_MS", "1000"); // nothing listens there: the topology question fails fast
     env.put("MONGODB_URI", URI);
     env.put("AWS_ACCESS_KEY_ID", S3TestServer.ACCESS_KEY);
     env.put("AWS_SECRET_ACCESS_KEY", S3TestServer.SECRET_KEY);

@@ -42,6 +42,7 @@ class AgentStorageS3Test {
 
   Map<String, String> env(String bucket, String prefix, FakeMongo fake) throws Exception {
     Map<String, String> env = new HashMap<>();
+    env.put("MONGO_SERVER_SELECTION_TIMEOUT_MS", "1000"); // nothing listens there: the topology question fails fast
     env.put("MONGODB_URI", "mongodb://backup:pw@mongo.example:27017/");
     env.put("AWS_ACCESS_KEY_ID", S3TestServer.ACCESS_KEY);
     env.put("AWS_SECRET_ACCESS_KEY", S3TestServer.SECRET_KEY);
