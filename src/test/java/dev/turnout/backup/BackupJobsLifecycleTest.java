@@ -73,6 +73,7 @@ class BackupJobsLifecycleTest {
     s3server = new S3TestServer();
     archive = FakeMongo.deterministicArchive(1, 11);
     mongo = new dev.turnout.mongo.MongoServerFixture();
+    staging = new dev.turnout.mongo.MongoServerFixture();
     tmpRoot = Files.createTempDirectory("turnout-backup-jobs-test");
   }
 
@@ -80,6 +81,7 @@ class BackupJobsLifecycleTest {
   static void stopS3() throws Exception {
     s3server.close();
     mongo.close();
+    staging.close();
   }
 
   static ClusterSimulator sim() {
@@ -91,6 +93,8 @@ class BackupJobsLifecycleTest {
   }
 
   static dev.turnout.mongo.MongoServerFixture mongo;
+  static dev.turnout.mongo.MongoServerFixture staging;
+  static dev.turnout.mongo.MongoToolScripts.Tools tools;
 
   record Env(String ns, String bucket, FakeMongo fake) {}
 
@@ -99,7 +103,7 @@ class BackupJobsLifecycleTest {
     // a real wire-protocol server: the agent asks it for its topology before mongodump (a fake) runs
     secret(ns, "mongodb", Map.of("MONGODB_URI", mongo.uri()));
     secret(ns, "backup-s3", Map.of("AWS_ACCESS_KEY_ID", S3TestServer.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", S3TestServer.SECRET_KEY));
-    secret(ns, "mongodb-staging", Map.of("MONGODB_URI", mongo.uri()));
+    secret(ns, "mongodb-staging", Map.of("MONGODB_URI", staging.uri()));
     return new Env(ns, s3server.newBucket(), new FakeMongo(Files.createTempDirectory(tmpRoot, ns), archive));
   }
 
@@ -155,6 +159,19 @@ class BackupJobsLifecycleTest {
 
   /** What the kubelet would do: the real agent with the Job's env (secretKeyRef values read from the Secrets). */
   JobResult runAgent(Job job, FakeMongo fake) throws Exception {
+    return runAgent(job, fake.mongodump(-1).toString(), fake.mongorestore(1000).toString());
+  }
+
+  /** The agent with the simulated tools, which really dump the fixture and restore into the staging fixture. */
+  JobResult runAgentWithSimulatedTools(Job job) throws Exception {
+    if (tools == null) {
+      tools = dev.turnout.mongo.MongoToolScripts.install(tmpRoot.resolve("mongo-tools"));
+      mongo.seed("auto_author", "users", 5);
+    }
+    return runAgent(job, tools.mongodump().toString(), tools.mongorestore().toString());
+  }
+
+  JobResult runAgent(Job job, String mongodump, String mongorestore) throws Exception {
     String ns = job.getMetadata().getNamespace();
     var container = job.getSpec().getTemplate().getSpec().getContainers().get(0);
     Map<String, String> env = new HashMap<>();
@@ -169,8 +186,8 @@ class BackupJobsLifecycleTest {
         env.put(e.getName(), e.getValue());
       }
     }
-    env.put("MONGODUMP", fake.mongodump(-1).toString());
-    env.put("MONGORESTORE", fake.mongorestore(1000).toString());
+    env.put("MONGODUMP", mongodump);
+    env.put("MONGORESTORE", mongorestore);
     env.put("MONGO_SERVER_SELECTION_TIMEOUT_MS", "3000");
     env.put("S3_PART_SIZE_MB", "5");
     List<String> command = container.getCommand();
@@ -289,7 +306,7 @@ class BackupJobsLifecycleTest {
       if (job.getMetadata().getLabels().containsKey(BackupJobFactory.RESTORE_LABEL)) {
         restoreMayRun.await(WAIT.toSeconds(), TimeUnit.SECONDS);
       }
-      return runAgent(job, env.fake());
+      return runAgentWithSimulatedTools(job);
     });
     client.resource(sample(env)).create();
     backupNow(ns, "first");

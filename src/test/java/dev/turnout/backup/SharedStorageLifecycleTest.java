@@ -160,6 +160,7 @@ class SharedStorageLifecycleTest {
         env.put(e.getName(), e.getValue());
       }
     }
+    env.put("MONGO_SERVER_SELECTION_TIMEOUT_MS", "2000"); // no server at the samples' host: fail fast
     env.put("MONGODUMP", fake.mongodump(-1).toString());
     env.put("MONGORESTORE", fake.mongorestore(1000).toString());
     env.put("S3_PART_SIZE_MB", "5");

@@ -68,13 +68,35 @@ public final class MongoToolScripts {
         org.slf4j.LoggerFactory.class, io.netty.channel.Channel.class, io.netty.buffer.ByteBuf.class,
         io.netty.util.concurrent.Future.class, io.netty.handler.codec.ByteToMessageDecoder.class,
         io.netty.resolver.AddressResolver.class, io.netty.handler.logging.LoggingHandler.class)) {
-      try {
-        out.add(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
-      } catch (URISyntaxException e) {
-        throw new IllegalStateException(e);
-      }
+      out.add(location(c));
     }
     return out;
+  }
+
+  /**
+   * The jar or class directory a class was loaded from. Quarkus tests load classes through a class loader whose code
+   * sources have no location, so the class file's own URL is the fallback ({@code jar:file:...!/...} or {@code file:}).
+   */
+  static String location(Class<?> c) {
+    try {
+      var source = c.getProtectionDomain().getCodeSource();
+      if (source != null && source.getLocation() != null) {
+        return Path.of(source.getLocation().toURI()).toString();
+      }
+      String file = c.getName().replace('.', '/') + ".class";
+      java.net.URL url = c.getClassLoader().getResource(file);
+      if (url == null) {
+        throw new IllegalStateException("cannot find where " + c.getName() + " was loaded from");
+      }
+      String u = url.toString();
+      if (u.startsWith("jar:")) {
+        return Path.of(new java.net.URI(u.substring(4, u.indexOf("!/")))).toString();
+      }
+      String dir = u.substring(0, u.length() - file.length());
+      return Path.of(new java.net.URI(dir)).toString();
+    } catch (URISyntaxException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** java @argfile quoting: double quotes, backslashes and quotes escaped. */

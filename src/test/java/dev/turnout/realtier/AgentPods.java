@@ -41,6 +41,23 @@ final class AgentPods {
       env.put("MONGODUMP", fake.mongodump(-1).toString());
       env.put("MONGORESTORE", fake.mongorestore(1000).toString());
       env.put("S3_PART_SIZE_MB", "5");
+      // nothing listens at the samples' mongo.example: the agent's topology question fails fast, the fake dumps
+      env.put("MONGO_SERVER_SELECTION_TIMEOUT_MS", "2000");
+      return run(job, env);
+    };
+  }
+
+  /**
+   * Runs the agent with the simulated mongodump/mongorestore/mongod (dev.turnout.mongo), which talk over the wire
+   * protocol to whatever server the Job's MONGODB_URI names: a MongoServerFixture of the test.
+   */
+  static JobRunner runner(KubernetesClient client, dev.turnout.mongo.MongoToolScripts.Tools tools) {
+    return job -> {
+      Map<String, String> env = env(job, ref -> secretValue(client, job.getMetadata().getNamespace(), ref.getName(), ref.getKey()));
+      env.put("MONGODUMP", tools.mongodump().toString());
+      env.put("MONGORESTORE", tools.mongorestore().toString());
+      env.put("MONGOD", tools.mongod().toString());
+      env.put("MONGO_SERVER_SELECTION_TIMEOUT_MS", "5000");
       return run(job, env);
     };
   }

@@ -27,8 +27,12 @@ final class BackupFixtures {
 
   /** The Secrets of k8s/examples/01-secrets.example.yaml, with S3Proxy's keys. */
   static void secrets(KubernetesClient client, String ns, String mongoUri) {
+    secrets(client, ns, mongoUri, "mongodb://restore:Staging-Pa55@staging.example:27017/");
+  }
+
+  static void secrets(KubernetesClient client, String ns, String mongoUri, String stagingUri) {
     secret(client, ns, "mongodb", Map.of("MONGODB_URI", mongoUri));
-    secret(client, ns, "mongodb-staging", Map.of("MONGODB_URI", "mongodb://restore:Staging-Pa55@staging.example:27017/"));
+    secret(client, ns, "mongodb-staging", Map.of("MONGODB_URI", stagingUri));
     secret(client, ns, "backup-s3",
         Map.of("AWS_ACCESS_KEY_ID", S3TestServer.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", S3TestServer.SECRET_KEY));
   }

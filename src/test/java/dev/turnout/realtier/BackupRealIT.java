@@ -271,33 +271,4 @@ class BackupRealIT {
         .isNotNull();
     IdleWrites.assertNone(NS.tier(), NS.name(), staging);
   }
-
-  @Test
-  void restoreOfLatestIntoStagingRunsTheAgentsRestoreAndSucceeds() throws Exception {
-    String bucket = s3server.newBucket();
-    agentFor(BackupJobFactory.BACKUP_LABEL, "prod");
-    client().resource(sample("prod", bucket, "0 3 1 1 *")).create();
-    eventually(WAIT, () -> assertThat(current("prod", "Ready").getStatus()).isEqualTo("True"));
-    backupNow("prod", "for-staging");
-    eventually(WAIT, () -> assertThat(current("prod", "LastBackupSucceeded").getStatus()).isEqualTo("True"));
-    DatabaseBackupStatus backed = status("prod");
-
-    FakeMongo target = agentFor(BackupJobFactory.RESTORE_LABEL, "restore-prod-latest");
-    client().resource(stagingRestore("restore-prod-latest", "prod")).create();
-    eventually(WAIT, () -> {
-      DatabaseRestore r = client().resources(DatabaseRestore.class).inNamespace(staging).withName("restore-prod-latest").get();
-      DatabaseRestoreStatus s = r.getStatus();
-      assertThat(s).isNotNull();
-      assertThat(s.phase).isEqualTo("Succeeded");
-      assertThat(s.object).isEqualTo(backed.lastSuccessfulBackup.object);
-      assertThat(s.sha256).isEqualTo(backed.lastSuccessfulBackup.sha256);
-      assertThat(BackupFixtures.current(s.conditions, "Complete", r.getMetadata().getGeneration()).getStatus()).isEqualTo("True");
-      assertThat(events(staging, "restore-prod-latest")).extracting(Event::getReason).contains("RestoreStarted", "Restored");
-    });
-    Job job = client().batch().v1().jobs().inNamespace(staging).withName("restore-prod-latest-restore").get();
-    assertThat(BackupFixtures.complete(job)).isTrue();
-    assertThat(Files.readAllBytes(target.dir.resolve("mongorestore.stdin"))).as("what mongorestore read").isEqualTo(archive);
-    assertThat(target.read("mongorestore.args")).contains("--drop").contains("auto_author_staging.*").doesNotContain("Staging-Pa55");
-    IdleWrites.assertNone(NS.tier(), NS.name(), staging);
-  }
 }

@@ -196,6 +196,7 @@ class RetentionRealIT {
         .withSpec(cron.getSpec().getJobTemplate().getSpec()).build();
     Map<String, String> env = AgentPods.env(job, ref -> AgentPods.secretValue(client(), NS.name(), ref.getName(), ref.getKey()));
     FakeMongo fake = new FakeMongo(Files.createTempDirectory(tmp, "seed"), FakeMongo.deterministicArchive(1, at.getEpochSecond()));
+    env.put("MONGO_SERVER_SELECTION_TIMEOUT_MS", "2000"); // no server at the samples' host: fail fast
     env.put("MONGODUMP", fake.mongodump(-1).toString());
     env.put("S3_PART_SIZE_MB", "5");
     List<String> command = AgentPods.container(job).getCommand();

@@ -44,6 +44,7 @@ class AgentEntrypointIT {
       env.put("S3_BUCKET", bucket);
       env.put("S3_PREFIX", "prod/");
       env.put("S3_FORCE_PATH_STYLE", "true");
+      env.put("MONGO_SERVER_SELECTION_TIMEOUT_MS", "2000"); // no server at the samples' host: fail fast
       env.put("MONGODUMP", fake.mongodump(-1).toString());
       Path out = tmp.resolve("agent.out");
       pb.redirectErrorStream(true).redirectOutput(out.toFile());
