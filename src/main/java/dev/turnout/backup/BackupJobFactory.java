@@ -157,7 +157,7 @@ public final class BackupJobFactory {
       env.add(env("NS_TO", spec.nsTo));
     }
     String image = spec.image != null ? spec.image : settings.agentImage();
-    JobSpec jobSpec = jobSpec(image, settings, "restore", env, null, 0, null, labels);
+    JobSpec jobSpec = jobSpec(image, settings, "restore", env, null, 0, null, labels, SMALL_TMP);
     return new JobBuilder().withMetadata(meta(restore, restoreJobName(restore), labels)).withSpec(jobSpec).build();
   }
 
@@ -185,7 +185,19 @@ public final class BackupJobFactory {
         orDefault(spec.activeDeadlineSeconds, 7200L),
         orDefault(spec.backoffLimit, 1),
         spec.resources,
-        backupLabels(backup));
+        backupLabels(backup),
+        scratchSize(spec));
+  }
+
+  /** /tmp of Jobs that keep only small files there (the 0600 --config file of each tool run). */
+  static final String SMALL_TMP = "256Mi";
+
+  /** RestoreTest's throwaway mongod writes the restored data to /tmp: bounded, so a big backup cannot fill the node. */
+  private static String scratchSize(DatabaseBackupSpec spec) {
+    if (spec.verify == null || spec.verify.mode != DatabaseBackupSpec.VerifyMode.RestoreTest) {
+      return SMALL_TMP;
+    }
+    return spec.verify.scratchSizeLimit == null ? "10Gi" : spec.verify.scratchSizeLimit;
   }
 
   private static JobSpec jobSpec(
@@ -196,7 +208,8 @@ public final class BackupJobFactory {
       Long activeDeadlineSeconds,
       int backoffLimit,
       io.fabric8.kubernetes.api.model.ResourceRequirements resources,
-      Map<String, String> labels) {
+      Map<String, String> labels,
+      String tmpSizeLimit) {
     List<String> command = new ArrayList<>(settings.agentCommand());
     command.add(subcommand);
     Container c =
@@ -256,6 +269,7 @@ public final class BackupJobFactory {
                 .addNewVolume()
                 .withName("tmp")
                 .withNewEmptyDir()
+                .withSizeLimit(new io.fabric8.kubernetes.api.model.Quantity(tmpSizeLimit))
                 .endEmptyDir()
                 .endVolume()
                 .build())

@@ -119,6 +119,14 @@ public class DatabaseBackupSpec {
         "Checksum: re-read the object, check size, sha256 and gzip integrity. RestoreTest: also restore into a"
             + " throwaway mongod and compare counts with the manifest.")
     public VerifyMode mode;
+
+    @Default("10Gi")
+    @io.fabric8.generator.annotation.Pattern("^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$")
+    @JsonPropertyDescription(
+        "RestoreTest only: size limit of the Job's /tmp emptyDir, where the throwaway mongod keeps the restored data."
+            + " Past it the kubelet evicts the pod and the verification fails, instead of filling the node's disk."
+            + " Checksum verification needs no scratch space (/tmp is then limited to 256Mi).")
+    public String scratchSizeLimit;
   }
 
   public enum VerifyMode {

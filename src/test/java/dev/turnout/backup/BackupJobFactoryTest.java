@@ -290,4 +290,19 @@ class BackupJobFactoryTest {
     assertThat(env(BackupJobFactory.restoreJob(r, storage(), SETTINGS).getSpec().getTemplate().getSpec().getContainers().get(0)))
         .doesNotContainKeys("OWNER_NAMESPACE", "OWNER_NAME");
   }
+
+  /** Issue 11 item 5: /tmp is bounded; RestoreTest's throwaway mongod gets scratchSizeLimit (default 10Gi). */
+  @Test
+  void tmpIsBoundedAndRestoreTestGetsItsScratchSize() {
+    java.util.function.Function<JobSpec, String> tmp = spec -> spec.getTemplate().getSpec().getVolumes().stream()
+        .filter(v -> v.getName().equals("tmp")).findFirst().orElseThrow().getEmptyDir().getSizeLimit().toString();
+    DatabaseBackup b = sample();
+    assertThat(tmp.apply(BackupJobFactory.cronJob(b, SETTINGS).getSpec().getJobTemplate().getSpec())).isEqualTo("256Mi");
+    assertThat(tmp.apply(BackupJobFactory.restoreJob(sampleRestore(), storage(), SETTINGS).getSpec())).isEqualTo("256Mi");
+    b.getSpec().verify = new DatabaseBackupSpec.VerifySpec();
+    b.getSpec().verify.mode = DatabaseBackupSpec.VerifyMode.RestoreTest;
+    assertThat(tmp.apply(BackupJobFactory.onDemandJob(b, "t", SETTINGS).getSpec())).isEqualTo("10Gi");
+    b.getSpec().verify.scratchSizeLimit = "50Gi";
+    assertThat(tmp.apply(BackupJobFactory.cronJob(b, SETTINGS).getSpec().getJobTemplate().getSpec())).isEqualTo("50Gi");
+  }
 }

@@ -699,15 +699,18 @@ class DatabaseBackupLifecycleTest {
       }
     });
     String object = status(ns).lastSuccessfulBackup.object;
-    for (String name : List.of("backend", "frontend")) {
-      AppReleaseStatus s = releaseStatus(ns, name);
-      assertThat(s.conditions).anySatisfy(c -> {
-        assertThat(c.getType()).isEqualTo("BackupVerified");
-        assertThat(c.getStatus()).isEqualTo("True");
-        assertThat(c.getMessage()).contains(object);
-      });
-      assertThat(Instant.parse(status(ns).lastSuccessfulBackup.completedAt)).isAfterOrEqualTo(Instant.parse(s.revisionStartedAt));
-    }
+    // the status write that records the switch follows the Service's change: wait for it
+    eventually(() -> {
+      for (String name : List.of("backend", "frontend")) {
+        AppReleaseStatus s = releaseStatus(ns, name);
+        assertThat(s.conditions).anySatisfy(c -> {
+          assertThat(c.getType()).isEqualTo("BackupVerified");
+          assertThat(c.getStatus()).isEqualTo("True");
+          assertThat(c.getMessage()).contains(object);
+        });
+        assertThat(Instant.parse(status(ns).lastSuccessfulBackup.completedAt)).isAfterOrEqualTo(Instant.parse(s.revisionStartedAt));
+      }
+    });
     reconciles.awaitReconciled(Releases.nudge(client, ns, "frontend"));
     reconciles.awaitReconciled(Releases.nudge(client, ns, "backend"));
     annotationPatches.addAll(ApiWrites.drainWrites(server, p -> p.startsWith(backupPath) && !p.startsWith(backupPath + "/status")));
@@ -798,7 +801,7 @@ class DatabaseBackupLifecycleTest {
    */
   @Test
   void anIdleBackupAndAFinishedRestoreMakeNoStatusWrites() throws Exception {
-    Env env = env("dbb-idle");
+    Env env = env("dbb-idle", true); // the restore runs for real (simulated tools, staging fixture)
     String ns = env.ns();
     runAgentFor(env, -1);
     DatabaseBackup b = sample(ns, env.bucket());

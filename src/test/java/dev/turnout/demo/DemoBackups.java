@@ -1,7 +1,6 @@
 package dev.turnout.demo;
 
 import dev.turnout.backup.agent.AgentMain;
-import dev.turnout.backup.agent.FakeMongo;
 import dev.turnout.backup.agent.S3TestServer;
 import dev.turnout.sim.JobResult;
 import io.fabric8.kubernetes.api.model.Container;
@@ -25,15 +24,19 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 /**
  * The backup data path of the demo: an in-process S3 API (S3Proxy, in memory) and a Job runner that runs
  * the real backup agent (AgentMain) for the operator's backup and restore Jobs, with the Job's own
- * environment (Secrets resolved from the embedded API) and fake mongodump/mongorestore/mongod scripts
- * standing in for the MongoDB tools of the agent image.
+ * environment (Secrets resolved from the embedded API), the simulated mongodump/mongorestore/mongod of
+ * dev.turnout.mongo standing in for the MongoDB tools of the agent image, and two real wire-protocol servers
+ * (mongo-java-server) standing in for production's and staging's MongoDB: the sample's URIs name cluster DNS
+ * names that do not resolve here, so the Jobs get the servers' loopback addresses with the same database paths.
  */
 final class DemoBackups implements AutoCloseable {
   static final String BUCKET = "auto-author-backups";
 
   private final KubernetesClient client;
   private final S3TestServer s3;
-  private final FakeMongo mongo;
+  private final dev.turnout.mongo.MongoToolScripts.Tools tools;
+  private final dev.turnout.mongo.MongoServerFixture prod;
+  private final dev.turnout.mongo.MongoServerFixture staging;
 
   DemoBackups(KubernetesClient client, Path workDir) throws Exception {
     this.client = client;
@@ -42,7 +45,12 @@ final class DemoBackups implements AutoCloseable {
       c.createBucket(b -> b.bucket(BUCKET));
     }
     Files.createDirectories(workDir);
-    this.mongo = new FakeMongo(workDir, FakeMongo.deterministicArchive(1, 7));
+    this.tools = dev.turnout.mongo.MongoToolScripts.install(workDir.resolve("tools"));
+    this.prod = new dev.turnout.mongo.MongoServerFixture();
+    prod.seed("auto_author", "users", 5);
+    prod.seed("auto_author", "books", 20);
+    this.staging = new dev.turnout.mongo.MongoServerFixture();
+    staging.seed("auto_author_staging", "users", 2); // last week's refresh, replaced by the restore
   }
 
   String endpoint() {
@@ -98,9 +106,11 @@ final class DemoBackups implements AutoCloseable {
         env.put(e.getName(), value);
       }
     }
-    env.put("MONGODUMP", mongo.mongodump(-1).toString());
-    env.put("MONGORESTORE", mongo.mongorestore(1000).toString());
-    env.put("MONGOD", mongo.mongod().toString());
+    env.put("MONGODB_URI", job.getMetadata().getLabels().containsKey("turnout.dev/restore")
+        ? staging.uri("auto_author_staging") : prod.uri("auto_author"));
+    env.put("MONGODUMP", tools.mongodump().toString());
+    env.put("MONGORESTORE", tools.mongorestore().toString());
+    env.put("MONGOD", tools.mongod().toString());
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int rc = AgentMain.run(new String[] {command}, env, Clock.systemUTC(),
@@ -124,8 +134,15 @@ final class DemoBackups implements AutoCloseable {
     return null;
   }
 
+  /** Documents per collection in the staging database, asked of its server. */
+  java.util.Map<String, Long> stagingCounts() {
+    return staging.counts();
+  }
+
   @Override
   public void close() throws Exception {
     s3.close();
+    prod.close();
+    staging.close();
   }
 }

@@ -66,6 +66,8 @@ class DemoBackupsTest {
       assertThat(DemoBackups.isAgentJob(restoreJob)).isTrue();
       JobResult restored = backups.run(restoreJob);
       assertThat(restored.succeeded()).as(restored.message()).isTrue();
+      // the sample's staging refresh: auto_author renamed into auto_author_staging, last week's copy replaced
+      assertThat(backups.stagingCounts()).isEqualTo(java.util.Map.of("auto_author_staging.users", 5L, "auto_author_staging.books", 20L));
     }
   }
 }

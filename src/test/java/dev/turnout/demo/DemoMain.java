@@ -449,6 +449,7 @@ public final class DemoMain {
           && !b.getStatus().lastSuccessfulBackup.object.equals(previous);
     });
     timeline.line("objects in s3://" + DemoBackups.BUCKET + ": " + backups.objects());
+    timeline.line("staging database (asked of its server): " + backups.stagingCounts());
   }
 
   // ---- helpers -------------------------------------------------------------------------------------------

@@ -84,7 +84,11 @@ public final class MongoToolScripts {
         return Path.of(source.getLocation().toURI()).toString();
       }
       String file = c.getName().replace('.', '/') + ".class";
-      java.net.URL url = c.getClassLoader().getResource(file);
+      // Quarkus serves classes from memory (quarkus: URLs); the JVM's own class path has the same files
+      java.net.URL url = ClassLoader.getSystemClassLoader().getResource(file);
+      if (url == null || !(url.getProtocol().equals("jar") || url.getProtocol().equals("file"))) {
+        url = c.getClassLoader().getResource(file);
+      }
       if (url == null) {
         throw new IllegalStateException("cannot find where " + c.getName() + " was loaded from");
       }

@@ -9,10 +9,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -261,61 +257,9 @@ public class BackupAgent {
     return etag;
   }
 
-  /**
-   * Restores the archive into a throwaway mongod through the same staged restore as a real one (no rename, system
-   * namespaces skipped: a full dump always holds admin.system.version, which mongorestore never restores) and compares
-   * every collection's count with the manifest. The scratch data lives in java.io.tmpdir (the Job's emptyDir).
-   */
+  /** RestoreTest: the archive restored into a throwaway mongod, every count compared ({@link ScratchRestore}). */
   private void restoreTest(String key, BackupManifest m) {
-    RestorePlan plan;
-    try {
-      plan = RestorePlan.of(m.counts, null, null, "verify");
-    } catch (AgentException e) {
-      throw new AgentException("RestoreTest: " + e.getMessage());
-    }
-    Path dbpath;
-    int port;
-    try {
-      dbpath = Files.createTempDirectory("turnout-restoretest-");
-      try (ServerSocket s = new ServerSocket(0)) {
-        port = s.getLocalPort();
-      }
-    } catch (IOException e) {
-      throw new AgentException("RestoreTest: cannot prepare a temporary mongod: " + e.getMessage());
-    }
-    List<String> mongodArgs = List.of("--dbpath", dbpath.toString(), "--port", String.valueOf(port), "--bind_ip", "127.0.0.1");
-    MongoTool mongod;
-    try {
-      mongod = MongoTool.startServer(cfg.mongod(), mongodArgs, log);
-    } catch (AgentException e) {
-      deleteTree(dbpath);
-      throw new AgentException("RestoreTest needs mongod in the agent image (MONGOD=" + cfg.mongod() + "): " + e.getMessage());
-    }
-    try (mongod) {
-      waitForPort(port, mongod);
-      MongoUri scratch = MongoUri.parse("mongodb://127.0.0.1:" + port + "/");
-      new StagedRestore(cfg.mongorestore(), log)
-          .run(plan, scratch, true, () -> openChecked(key, m, null), "verify", false, cfg.serverSelectionTimeoutMs());
-    } catch (AgentException e) {
-      throw new AgentException("RestoreTest: " + e.getMessage());
-    } finally {
-      deleteTree(dbpath);
-    }
-  }
-
-  private void waitForPort(int port, MongoTool mongod) {
-    long deadline = System.nanoTime() + 120_000_000_000L;
-    while (System.nanoTime() < deadline) {
-      if (!mongod.process().isAlive()) {
-        throw new AgentException("RestoreTest: mongod exited " + mongod.process().exitValue() + ": " + mongod.lastStderrLine());
-      }
-      try (Socket s = new Socket("127.0.0.1", port)) {
-        return;
-      } catch (IOException e) {
-        sleep(200);
-      }
-    }
-    throw new AgentException("RestoreTest: mongod did not listen on port " + port + " within 120 s");
+    new ScratchRestore(cfg, log).run(m, () -> openChecked(key, m, null));
   }
 
   // ---------------------------------------------------------------------------------------------------- restore
@@ -444,22 +388,7 @@ public class BackupAgent {
     in.transferTo(OutputStream.nullOutputStream());
   }
 
-  private static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AgentException("interrupted");
-    }
-  }
 
-  private static void deleteTree(Path dir) {
-    try (var walk = Files.walk(dir)) {
-      walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      // best effort
-    }
-  }
 
   static Map<String, Object> summary(String command, BackupManifest m) {
     Map<String, Object> r = new LinkedHashMap<>();
