@@ -121,12 +121,13 @@ class RestoreRealIT {
   @Test
   void theDocumentedStagingRefreshRestoresTheDocumentsIntoStagingAndNothingElse() throws Exception {
     String bucket = s3server.newBucket();
-    DatabaseBackup prodBackup = backedUp("prod", bucket);
+    // not "prod": the simulator's Job rules are global, and BackupRealIT (running alongside) claims label backup=prod
+    DatabaseBackup prodBackup = backedUp("refresh", bucket);
     stagingDb.seed("auto_author_staging", "users", 3); // last week's refresh: replaced
     stagingDb.seed("auto_author_staging", "drafts", 4); // not in the backup: kept
-    client().resource(BackupFixtures.stagingRestore(staging, "restore-prod-latest", NS.name(), "prod")).create();
+    client().resource(BackupFixtures.stagingRestore(staging, "restore-refresh-latest", NS.name(), "refresh")).create();
 
-    DatabaseRestoreStatus s = finished("restore-prod-latest");
+    DatabaseRestoreStatus s = finished("restore-refresh-latest");
     assertThat(s.phase).as(s.message).isEqualTo("Succeeded");
     assertThat(s.object).isEqualTo(prodBackup.getStatus().lastSuccessfulBackup.object);
     assertThat(s.restored).isEqualTo(Map.of("auto_author_staging.users", 5L, "auto_author_staging.books", 20L));
@@ -135,7 +136,7 @@ class RestoreRealIT {
     // what the staging server holds, asked of it: the renamed documents, no billing, no auto_author, no staging leftovers
     assertThat(stagingDb.counts()).isEqualTo(Map.of(
         "auto_author_staging.users", 5L, "auto_author_staging.books", 20L, "auto_author_staging.drafts", 4L));
-    assertThat(BackupFixtures.events(client(), staging, "restore-prod-latest")).extracting(Event::getReason)
+    assertThat(BackupFixtures.events(client(), staging, "restore-refresh-latest")).extracting(Event::getReason)
         .contains("RestoreStarted", "Restored");
     IdleWrites.assertNone(NS.tier(), NS.name(), staging);
   }
