@@ -117,7 +117,9 @@ final class DemoBackups implements AutoCloseable {
         new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
     List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
     String last = lines.isEmpty() ? "" : lines.get(lines.size() - 1);
-    return rc == 0 ? JobResult.success() : JobResult.failure("BackoffLimitExceeded", "agent exit " + rc + ": " + last);
+    JobResult result = rc == 0 ? JobResult.success() : JobResult.failure("BackoffLimitExceeded", "agent exit " + rc + ": " + last);
+    // the kubelet copies the container's termination message into the pod's status; the agent's result line is it
+    return last.startsWith("{") ? result.withTerminationMessage(last) : result;
   }
 
   private String secretValue(String ns, String name, String key) {
