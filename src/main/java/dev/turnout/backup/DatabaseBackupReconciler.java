@@ -283,6 +283,9 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
           last.object + " has not been verified yet", generation, now);
     }
 
+    PointInTime.Verdict pit = PointInTime.of(last, spec.mongodb.databases);
+    status.conditions = Conditions.set(status.conditions, PointInTime.CONDITION, pit.status(), pit.reason(), pit.message(), generation, now);
+
     DatabaseBackup written = StatusPatcher.patchStatus(client, backup, before, status, writes);
     if (written != null) {
       staleReads.wrote(backup, written.getMetadata().getResourceVersion());
@@ -377,6 +380,8 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
     r.verified = e.manifest().verified;
     r.storedAt = e.manifestStoredAt() == null ? null : Times.format(e.manifestStoredAt());
     r.job = e.manifest().job;
+    r.pointInTime = e.manifest().pointInTime;
+    r.topology = e.manifest().topology;
     return r;
   }
 

@@ -82,6 +82,14 @@ public class DatabaseBackupStatus {
 
     @JsonPropertyDescription("The backup Job that wrote it (from the manifest; empty from older agents).")
     public String job;
+
+    @JsonPropertyDescription(
+        "True when mongodump ran with --oplog (a replica set, all databases): the dump is consistent at one instant."
+            + " False otherwise; empty from older agents.")
+    public Boolean pointInTime;
+
+    @JsonPropertyDescription("replicaSet, standalone, sharded or unknown: how the server answered hello when the backup started.")
+    public String topology;
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
