@@ -92,7 +92,8 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
   public List<EventSource<?, DatabaseBackup>> prepareEventSources(EventSourceContext<DatabaseBackup> context) {
     return List.of(
         OwnedInformers.byOwnerLabel(CronJob.class, DatabaseBackup.class, Labels.BACKUP, context),
-        OwnedInformers.byOwnerLabel(Job.class, DatabaseBackup.class, Labels.BACKUP, context));
+        OwnedInformers.byOwnerLabel(Job.class, DatabaseBackup.class, Labels.BACKUP, context),
+        RestoresInUse.eventSource(context));
   }
 
   @Override
@@ -210,7 +211,8 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
     boolean due = problems.isEmpty() && (jobFinishedSinceRead || toCheck != null || !now.isBefore(view.readAt().plus(S3_REFRESH)));
     boolean reading = false;
     if (due || reads.inFlight(key)) {
-      StorageReads.Done done = reads.poll(key, () -> reads.start(storage, backup, before, zone, now, sharing, finishedUids));
+      StorageReads.Done done = reads.poll(key, () -> reads.start(storage, backup, before, zone, now, sharing, finishedUids,
+          RestoresInUse.objects(context)));
       if (done == null) {
         reading = true; // still running: the result is applied by a later reconcile
       } else {

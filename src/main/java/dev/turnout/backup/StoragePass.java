@@ -24,7 +24,8 @@ import software.amazon.awssdk.core.exception.SdkException;
 final class StoragePass {
   /** What the DatabaseBackup looked like when the pass was started. */
   record Inputs(
-      String previousVerified, String ownUid, ZoneId zone, int daily, int weekly, int monthly, Instant now, Duration staleUploadAfter) {}
+      String previousVerified, String ownUid, ZoneId zone, int daily, int weekly, int monthly, Instant now, Duration staleUploadAfter,
+      Set<String> inUse) {}
 
   /**
    * @param listed every own backup with a manifest (archive present or not), for the verdict on a finished Job
@@ -67,6 +68,8 @@ final class StoragePass {
           in.zone(), in.daily(), in.weekly(), in.monthly(), in.now());
       Set<String> prune = d.prune().stream().map(Retention.Backup::id).collect(Collectors.toSet());
       prune.remove(newestVerified.get().archiveKey()); // never, whatever retention says
+      // nor what an unfinished DatabaseRestore restores: its agent reads the object twice (check, then stream)
+      prune.removeAll(in.inUse());
       kept = new ArrayList<>();
       for (BackupCatalog.Entry e : entries) {
         if (prune.contains(e.archiveKey()) && catalog.owns(e) && e.manifest().owner != null) {

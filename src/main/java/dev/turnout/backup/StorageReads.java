@@ -80,7 +80,7 @@ final class StorageReads {
 
   /** Starts a storage pass for {@code backup} on the storage executor. */
   InFlight start(BackupStorage storage, DatabaseBackup backup, DatabaseBackupStatus before, ZoneId zone, Instant now,
-      List<DatabaseBackup> sharing, Set<String> finishedJobs) {
+      List<DatabaseBackup> sharing, Set<String> finishedJobs, Set<String> inUse) {
     DatabaseBackupSpec spec = backup.getSpec();
     String previousVerified = before == null || before.backups == null ? null
         : before.backups.stream().filter(b -> Boolean.TRUE.equals(b.verified)).map(b -> b.object).findFirst().orElse(null);
@@ -91,7 +91,8 @@ final class StorageReads {
       deadline = Math.max(deadline, deadline(o));
     }
     StoragePass.Inputs in = new StoragePass.Inputs(previousVerified, backup.getMetadata().getUid(), zone,
-        or(r.daily, 7), or(r.weekly, 4), or(r.monthly, 12), now, Duration.ofSeconds(deadline).plus(STALE_UPLOAD_MARGIN));
+        or(r.daily, 7), or(r.weekly, 4), or(r.monthly, 12), now, Duration.ofSeconds(deadline).plus(STALE_UPLOAD_MARGIN),
+        Set.copyOf(inUse));
     BackupManifest.Owner owner = new BackupManifest.Owner(backup.getMetadata().getNamespace(), backup.getMetadata().getName(),
         backup.getMetadata().getUid());
     CompletableFuture<StoragePass.Result> f =

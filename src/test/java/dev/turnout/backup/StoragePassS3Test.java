@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -50,7 +51,7 @@ class StoragePassS3Test {
   }
 
   static StoragePass.Inputs inputs(String previousVerified, String uid, Instant now) {
-    return new StoragePass.Inputs(previousVerified, uid, ZoneOffset.UTC, 1, 0, 0, now, Duration.ofHours(3));
+    return new StoragePass.Inputs(previousVerified, uid, ZoneOffset.UTC, 1, 0, 0, now, Duration.ofHours(3), Set.of());
   }
 
   static List<String> archives(S3Client s3, String bucket) {
@@ -95,6 +96,24 @@ class StoragePassS3Test {
     }
   }
 
+  /** A backup an unfinished DatabaseRestore restores is kept, whatever retention says, until that restore ends. */
+  @Test
+  void retentionKeepsWhatAnUnfinishedRestoreRestores() {
+    String bucket = server.newBucket();
+    try (S3Client s3 = server.settings(bucket, "prod/").newClient()) {
+      String a1 = backup(s3, bucket, DAY0, A);
+      String a2 = backup(s3, bucket, DAY0.plus(Duration.ofDays(1)), A);
+      Instant now = DAY0.plus(Duration.ofDays(2));
+      BackupCatalog catalog = new BackupCatalog(s3, bucket, "prod/", A);
+      StoragePass.Result held = StoragePass.run(catalog,
+          new StoragePass.Inputs(a1, "uid-a", ZoneOffset.UTC, 1, 0, 0, now, Duration.ofHours(3), Set.of(a1)));
+      assertThat(held.pruned()).isEmpty();
+      assertThat(archives(s3, bucket)).containsExactlyInAnyOrder(a1, a2);
+      StoragePass.Result after = StoragePass.run(catalog, inputs(a1, "uid-a", now));
+      assertThat(after.pruned()).containsExactly(a1);
+    }
+  }
+
   /**
    * Incomplete uploads of archive keys are aborted only once older than the Jobs' deadline and margin, measured on S3's
    * clock (initiation vs the listing's Date): the operator's clock, here days ahead, does not make a running upload stale.
@@ -109,12 +128,12 @@ class StoragePassS3Test {
       BackupCatalog c = new BackupCatalog(s3, bucket, "prod/", A);
       Instant skewed = Instant.now().plus(Duration.ofDays(3));
 
-      StoragePass.Result young = StoragePass.run(c, new StoragePass.Inputs(null, "uid-a", ZoneOffset.UTC, 1, 0, 0, skewed, Duration.ofHours(3)));
+      StoragePass.Result young = StoragePass.run(c, new StoragePass.Inputs(null, "uid-a", ZoneOffset.UTC, 1, 0, 0, skewed, Duration.ofHours(3), Set.of()));
       assertThat(young.aborted()).isEmpty();
       assertThat(c.incompleteUploads()).hasSize(1);
 
       Thread.sleep(2100); // S3's times have one-second precision
-      StoragePass.Result old = StoragePass.run(c, new StoragePass.Inputs(null, "uid-a", ZoneOffset.UTC, 1, 0, 0, skewed, Duration.ofSeconds(1)));
+      StoragePass.Result old = StoragePass.run(c, new StoragePass.Inputs(null, "uid-a", ZoneOffset.UTC, 1, 0, 0, skewed, Duration.ofSeconds(1), Set.of()));
       assertThat(old.aborted()).containsExactly(key);
       assertThat(old.abortError()).isNull();
       assertThat(s3.listMultipartUploads(b -> b.bucket(bucket)).uploads())
