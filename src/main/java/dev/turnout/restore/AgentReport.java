@@ -28,6 +28,8 @@ public class AgentReport {
   public String error;
   public Map<String, Long> restored = new LinkedHashMap<>();
   public Long documents;
+  /** Namespaces of the archive not restored, with why (the server's own, system.*, not matched by nsFrom). */
+  public Map<String, String> skipped = new LinkedHashMap<>();
   public Boolean targetUnchanged;
 
   /** The newest terminated pod's report, when its message is the agent's JSON; empty for older agents or no pod. */

@@ -220,10 +220,18 @@ public class DatabaseRestoreReconciler implements Reconciler<DatabaseRestore> {
       status.completedAt = Times.format(JobStates.finishedAt(job));
       status.message = "restored " + status.object + " (sha256 " + status.sha256 + " checked before mongorestore)";
       report.filter(r -> r.documents != null).ifPresent(r -> {
-        status.restored = r.restored;
+        // a long report drops the per-collection counts to fit the termination message; the total stays
+        status.restored = r.restored.isEmpty() ? null : r.restored;
         status.documents = r.documents;
-        status.message += ": " + r.documents + " document(s) in " + r.restored.size() + " collection(s) "
-            + r.restored.keySet() + ", counted on the server before they were moved into place";
+        status.message += ": " + r.documents + " document(s)"
+            + (r.restored.isEmpty() ? "" : " in " + r.restored.size() + " collection(s) " + r.restored.keySet())
+            + ", counted on the server before they were moved into place";
+        if (!r.skipped.isEmpty()) {
+          // said, not hidden: what the archive holds that this restore left out on purpose
+          status.message += "; not restored: " + r.skipped.keySet().stream().limit(10).toList()
+              + (r.skipped.size() > 10 ? " and " + (r.skipped.size() - 10) + " more" : "")
+              + " (the server's own databases, system collections, or not matched by nsFrom)";
+        }
       });
       status.conditions = Conditions.set(status.conditions, COMPLETE, true, "Restored", status.message, restore.getMetadata().getGeneration(), now);
       events.normal(restore, "Restored", status.message);
@@ -237,8 +245,9 @@ public class DatabaseRestoreReconciler implements Reconciler<DatabaseRestore> {
       return fail(restore, status, "RestoreFailed", "restore of " + status.object + " failed: " + r.error, now);
     }
     return fail(restore, status, c.getReason() == null ? "JobFailed" : c.getReason(),
-        "restore Job " + status.jobName + " failed: " + c.getMessage() + "; the agent refuses an archive whose sha256 differs from "
-            + status.sha256 + " before mongorestore runs (kubectl logs job/" + status.jobName + " says why)",
+        // no report from the agent (killed, evicted, an older agent): the Job's reason, and where the agent's output is
+        "restore Job " + status.jobName + " failed: " + c.getMessage() + "; whether the target changed is not known"
+            + " (kubectl logs job/" + status.jobName + " says what the agent did)",
         now);
   }
 

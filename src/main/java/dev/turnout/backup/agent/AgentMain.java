@@ -86,6 +86,7 @@ public final class AgentMain {
       r.put("restored", outcome.restored());
       r.put("documents", outcome.documents());
       r.put("failedDocuments", 0);
+      r.put("skipped", outcome.skipped());
     }
     return r;
   }
@@ -119,26 +120,44 @@ public final class AgentMain {
     }
     out.println(json);
     if (terminationLog != null && !terminationLog.isBlank()) {
-      byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
-      if (bytes.length > 4096) {
+      dev.turnout.common.Redactor redactor = dev.turnout.common.Redactor.forAgentEnv(env);
+      String message = redactor.redact(json);
+      // the kubelet keeps at most 4096 bytes and a cut JSON is no report at all: shorten what can be shortened (the
+      // per-collection counts, then the error's tail), never the verdict (ok, targetUnchanged)
+      if (utf8(message) > TERMINATION_MESSAGE_LIMIT) {
         result.remove("restored");
+        result.remove("skipped");
         result.put("truncated", true);
-        String shorter = json;
-        try {
-          shorter = JSON.writeValueAsString(result);
-        } catch (Exception ignored) {
-          // keep the long one, the kubelet cuts it
+        message = redactor.redact(toJson(result));
+      }
+      for (int keep = 2000; utf8(message) > TERMINATION_MESSAGE_LIMIT && keep >= 250; keep /= 2) {
+        Object error = result.get("error");
+        if (error instanceof String e && e.length() > keep) {
+          result.put("error", e.substring(0, keep) + "... (kubectl logs has the whole message)");
         }
-        bytes = shorter.getBytes(StandardCharsets.UTF_8);
+        message = redactor.redact(toJson(result));
       }
       try {
         // masked like stdout: the file goes into the pod's status, which more people can read than the logs
-        Files.write(Path.of(terminationLog),
-            dev.turnout.common.Redactor.forAgentEnv(env).redact(new String(bytes, StandardCharsets.UTF_8))
-                .getBytes(StandardCharsets.UTF_8));
+        Files.write(Path.of(terminationLog), message.getBytes(StandardCharsets.UTF_8));
       } catch (IOException | RuntimeException e) {
         System.err.println("turnout-agent: could not write the termination message to " + terminationLog + ": " + e);
       }
+    }
+  }
+
+  /** The kubelet's limit for a termination message is 4096 bytes; some room for the kubelet's own framing. */
+  static final int TERMINATION_MESSAGE_LIMIT = 4000;
+
+  private static int utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8).length;
+  }
+
+  private static String toJson(Map<String, Object> result) {
+    try {
+      return JSON.writeValueAsString(result);
+    } catch (Exception e) {
+      return "{\"ok\":" + result.get("ok") + "}";
     }
   }
 

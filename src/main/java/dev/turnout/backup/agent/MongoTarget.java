@@ -80,19 +80,63 @@ final class MongoTarget implements AutoCloseable {
     return hello.containsKey("setName") ? Topology.REPLICA_SET : Topology.STANDALONE;
   }
 
-  /** Documents per namespace; a namespace without a collection is absent from the result. */
-  Map<String, Long> counts(List<String> namespaces) {
+  /**
+   * Documents per namespace; a namespace without a collection (or view) is absent. One listCollections per database;
+   * estimatedDocumentCount (collection metadata, no scan) unless {@code exact}, which scans with countDocuments.
+   */
+  Map<String, Long> counts(List<String> namespaces, boolean exact) {
     Map<String, Long> out = new LinkedHashMap<>();
+    Map<String, Map<String, Document>> infos = new LinkedHashMap<>();
     for (String ns : namespaces) {
       MongoNamespace n = new MongoNamespace(ns);
-      boolean exists =
-          call("listCollections", () -> client.getDatabase(n.getDatabaseName()).listCollectionNames()
-              .into(new ArrayList<>()).contains(n.getCollectionName()));
-      if (exists) {
-        out.put(ns, call("count", () -> client.getDatabase(n.getDatabaseName())
-            .getCollection(n.getCollectionName()).countDocuments()));
+      Document info = infos.computeIfAbsent(n.getDatabaseName(), this::collectionInfos).get(n.getCollectionName());
+      if (info != null) {
+        var coll = client.getDatabase(n.getDatabaseName()).getCollection(n.getCollectionName());
+        out.put(ns, call("count", () -> exact || "view".equals(info.getString("type"))
+            ? coll.countDocuments() : coll.estimatedDocumentCount()));
       }
     }
+    return out;
+  }
+
+  /** The views among {@code namespaces}: namespace to its {viewOn, pipeline} options. */
+  Map<String, Document> views(List<String> namespaces) {
+    Map<String, Document> out = new LinkedHashMap<>();
+    Map<String, Map<String, Document>> infos = new LinkedHashMap<>();
+    for (String ns : namespaces) {
+      MongoNamespace n = new MongoNamespace(ns);
+      Document info = infos.computeIfAbsent(n.getDatabaseName(), this::collectionInfos).get(n.getCollectionName());
+      if (info != null && "view".equals(info.getString("type"))) {
+        out.put(ns, info.get("options", new Document()));
+      }
+    }
+    return out;
+  }
+
+  /** Creates a view as mongorestore would have: same viewOn (within the database) and pipeline. */
+  void createView(String ns, Document options) {
+    MongoNamespace n = new MongoNamespace(ns);
+    @SuppressWarnings("unchecked")
+    List<Document> pipeline = (List<Document>) options.get("pipeline", List.class);
+    call("create view", () -> {
+      client.getDatabase(n.getDatabaseName()).createView(n.getCollectionName(), options.getString("viewOn"),
+          pipeline == null ? List.of() : pipeline);
+      return null;
+    });
+  }
+
+  void drop(String ns) {
+    MongoNamespace n = new MongoNamespace(ns);
+    call("drop", () -> {
+      client.getDatabase(n.getDatabaseName()).getCollection(n.getCollectionName()).drop();
+      return null;
+    });
+  }
+
+  private Map<String, Document> collectionInfos(String db) {
+    Map<String, Document> out = new LinkedHashMap<>();
+    call("listCollections", () -> client.getDatabase(db).listCollections().into(new ArrayList<>()))
+        .forEach(d -> out.put(d.getString("name"), d));
     return out;
   }
 

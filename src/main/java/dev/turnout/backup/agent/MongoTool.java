@@ -23,7 +23,12 @@ import java.util.regex.Pattern;
  * (with credentials in URIs redacted), its last line kept for error messages and its per-collection counts parsed.
  */
 final class MongoTool implements Closeable {
-  private static final Pattern DUMP_COUNT = Pattern.compile("done dumping (\\S+) \\((\\d+) documents?\\)");
+  /**
+   * mongodump's per-collection line. The namespace may hold spaces (legal in collection names), and mongo-tools
+   * 100.16.0 (TOOLS-4158) prints it quoted, {@code done dumping `app.users` (5 documents)}: both forms are read, the
+   * quotes dropped, anchored at the line's end.
+   */
+  private static final Pattern DUMP_COUNT = Pattern.compile("done dumping `?(.+?)`? \\((\\d+) documents?\\)\\s*$");
   private static final Pattern RESTORE_COUNT =
       Pattern.compile("finished restoring (\\S+) \\((\\d+) documents?, (\\d+) failures?\\)");
   /**

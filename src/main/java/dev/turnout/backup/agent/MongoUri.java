@@ -59,7 +59,10 @@ public record MongoUri(String scheme, String credentials, String hosts, String d
    */
   public String forTools() {
     String opts = options;
-    if (database != null && credentials != null && !hasOption("authSource")) {
+    // not for mongodb+srv: its DNS TXT record may set authSource (Atlas sets admin), and an authSource in the URI
+    // would override it; not for mechanisms whose source is fixed ($external: X.509, GSSAPI, AWS, PLAIN)
+    if (database != null && credentials != null && !hasOption("authSource") && !scheme.equals("mongodb+srv")
+        && !externalMechanism()) {
       String auth = "authSource=" + java.net.URLEncoder.encode(database, StandardCharsets.UTF_8);
       opts = opts == null ? auth : opts + "&" + auth;
     }
@@ -80,6 +83,19 @@ public record MongoUri(String scheme, String credentials, String hosts, String d
       return null;
     }
     return credentials.substring(credentials.indexOf(':') + 1);
+  }
+
+  private boolean externalMechanism() {
+    if (options == null) {
+      return false;
+    }
+    for (String kv : options.split("&")) {
+      if (kv.regionMatches(true, 0, "authMechanism=", 0, 14)) {
+        String m = kv.substring(14).toUpperCase(java.util.Locale.ROOT);
+        return m.equals("MONGODB-X509") || m.equals("GSSAPI") || m.equals("MONGODB-AWS") || m.equals("PLAIN");
+      }
+    }
+    return false;
   }
 
   private boolean hasOption(String name) {

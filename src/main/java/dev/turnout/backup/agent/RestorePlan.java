@@ -69,6 +69,14 @@ public record RestorePlan(List<Move> moves, Map<String, String> skipped) {
         skipped.put(ns, "database " + db + " belongs to the server (users, roles, sessions), never restored");
         continue;
       }
+      if (coll.startsWith("system.buckets.")) {
+        // mongodump names a time-series collection by its buckets (system.buckets.<name>); a time-series collection
+        // cannot be renamed (CommandNotSupportedOnView), so it cannot go through a staging collection: refused by name
+        // rather than left out of a restore that would say Succeeded
+        throw new AgentException("time-series collection " + db + "." + coll.substring("system.buckets.".length())
+            + " cannot be restored through a staging collection (time-series collections cannot be renamed);"
+            + " restore it by hand with mongorestore", 2);
+      }
       if (coll.startsWith("system.")) {
         skipped.put(ns, "system collection, managed by the server");
         continue;

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
+import org.bson.Document;
 
 /**
  * Runs a {@link RestorePlan}: mongorestore into staging collections, checks, then renames into place. The target is
@@ -44,6 +45,7 @@ final class StagedRestore {
     plan.moves().forEach(m -> dbs.add(m.targetDatabase()));
     String stagingPrefix = RestorePlan.STAGING_PREFIX + restoreId + ".";
     try (MongoTarget target = MongoTarget.connect(uri, serverSelectionTimeoutMs)) {
+      Map<String, Document> views;
       try {
         List<String> leftovers = target.dropCollectionsStartingWith(dbs, stagingPrefix);
         if (!leftovers.isEmpty()) {
@@ -53,8 +55,13 @@ final class StagedRestore {
           refuseExisting(target, plan);
         }
         restoreIntoStaging(plan, uri, archive);
-        checkCounts(target, plan);
+        views = takeViewsOut(target, plan);
+        checkCounts(target, plan, views.keySet());
+        if (swap && !drop) {
+          refuseExisting(target, plan); // again: the application may have created one while the restore ran
+        }
       } catch (RestoreFailed e) {
+        dropQuietly(target, dbs, stagingPrefix);
         throw e;
       } catch (AgentException e) {
         dropQuietly(target, dbs, stagingPrefix);
@@ -63,7 +70,7 @@ final class StagedRestore {
       if (!swap) {
         target.dropCollectionsStartingWith(dbs, stagingPrefix);
       } else {
-        swapIntoPlace(target, plan, drop);
+        swapIntoPlace(target, plan, drop, views);
       }
       Map<String, Long> restored = new LinkedHashMap<>();
       plan.moves().forEach(m -> restored.put(m.target(), m.expectedDocuments()));
@@ -80,7 +87,7 @@ final class StagedRestore {
   }
 
   private void refuseExisting(MongoTarget target, RestorePlan plan) {
-    Map<String, Long> existing = target.counts(plan.moves().stream().map(Move::target).toList());
+    Map<String, Long> existing = target.counts(plan.moves().stream().map(Move::target).toList(), false);
     if (!existing.isEmpty()) {
       throw new RestoreFailed(
           "the target already has " + describe(existing) + " and drop is false: set drop: true to replace those"
@@ -124,10 +131,20 @@ final class StagedRestore {
     }
   }
 
-  private static void checkCounts(MongoTarget target, RestorePlan plan) {
-    Map<String, Long> got = target.counts(plan.moves().stream().map(Move::staging).toList());
+  /**
+   * Every staging collection against the manifest: estimatedDocumentCount first (metadata, exact for a collection
+   * nobody else writes), countDocuments (a scan) only where the two disagree. Views hold no documents of their own.
+   */
+  private static void checkCounts(MongoTarget target, RestorePlan plan, Set<String> views) {
+    List<Move> moves = plan.moves().stream().filter(m -> !views.contains(m.staging())).toList();
+    Map<String, Long> got = target.counts(moves.stream().map(Move::staging).toList(), false);
+    List<String> recount = moves.stream().filter(m -> !Long.valueOf(m.expectedDocuments()).equals(got.get(m.staging())))
+        .map(Move::staging).toList();
+    if (!recount.isEmpty()) {
+      got.putAll(target.counts(recount, true));
+    }
     List<String> diffs = new ArrayList<>();
-    for (Move m : plan.moves()) {
+    for (Move m : moves) {
       Long n = got.get(m.staging());
       if (n == null || n != m.expectedDocuments()) {
         diffs.add(m.source() + " -> " + m.target() + ": manifest " + m.expectedDocuments() + ", restored "
@@ -139,21 +156,44 @@ final class StagedRestore {
     }
   }
 
-  private void swapIntoPlace(MongoTarget target, RestorePlan plan, boolean drop) {
+  /**
+   * Views come out of the archive as views on the staging database's names: mongorestore keeps their viewOn as
+   * dumped (unqualified, so it reads the target's live collection) and a view cannot be renamed. So they are noted,
+   * dropped from staging, and created again in place after the collections (same viewOn and pipeline).
+   */
+  private Map<String, Document> takeViewsOut(MongoTarget target, RestorePlan plan) {
+    Map<String, Document> views = target.views(plan.moves().stream().map(Move::staging).toList());
+    for (String v : views.keySet()) {
+      target.drop(v);
+    }
+    return views;
+  }
+
+  private void swapIntoPlace(MongoTarget target, RestorePlan plan, boolean drop, Map<String, Document> views) {
     List<String> done = new ArrayList<>();
-    for (Move m : plan.moves()) {
+    List<Move> ordered = new ArrayList<>(plan.moves().stream().filter(m -> !views.containsKey(m.staging())).toList());
+    ordered.addAll(plan.moves().stream().filter(m -> views.containsKey(m.staging())).toList()); // views after collections
+    for (Move m : ordered) {
       try {
-        target.rename(m.staging(), m.target(), drop);
+        if (views.containsKey(m.staging())) {
+          if (drop) {
+            target.drop(m.target());
+          }
+          target.createView(m.target(), views.get(m.staging()));
+        } else {
+          target.rename(m.staging(), m.target(), drop);
+        }
         done.add(m.target());
       } catch (AgentException e) {
         List<String> pending = new ArrayList<>();
-        plan.moves().stream().skip(done.size()).forEach(p -> pending.add(p.target() + " (in " + p.staging() + ")"));
+        ordered.stream().skip(done.size()).forEach(p -> pending.add(p.target()
+            + (views.containsKey(p.staging()) ? " (a view, not created)" : " (in " + p.staging() + ")")));
         throw new RestoreFailed("moving the verified collections into place failed at " + m.target() + ": "
             + e.getMessage() + ". Replaced so far: " + (done.isEmpty() ? "none" : String.join(", ", done))
-            + "; not replaced, still in staging: " + String.join(", ", pending), done.isEmpty());
+            + "; not replaced: " + String.join(", ", pending), done.isEmpty());
       }
     }
-    log.println("restore: moved " + done.size() + " verified collection(s) into place: " + String.join(", ", done));
+    log.println("restore: moved " + done.size() + " verified collection(s) and view(s) into place: " + String.join(", ", done));
   }
 
   private static String describe(Map<String, Long> counts) {

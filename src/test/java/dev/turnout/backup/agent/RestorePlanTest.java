@@ -68,7 +68,10 @@ class RestorePlanTest {
         Arguments.of("two sources onto one target", counts("a.users", 1, "b.users", 2), "$db$.$coll$", "all.$coll$", "send both"),
         Arguments.of("nsTo variable nsFrom lacks", FULL_DUMP, "auto_author.*", "x.$coll$", "does not define"),
         Arguments.of("pattern characters in a name", counts("app.we*rd", 1), null, null, "reads as a pattern"),
-        Arguments.of("too long for staging", counts("app." + "c".repeat(240), 1), null, null, "too long"));
+        Arguments.of("too long for staging", counts("app." + "c".repeat(240), 1), null, null, "too long"),
+        // mongodump names a time-series collection by its buckets; it cannot be renamed, so not staged: refused, not skipped
+        Arguments.of("time-series collection", counts("app.system.buckets.weather", 10, "app.users", 1), null, null,
+            "time-series collection app.weather"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -96,6 +99,11 @@ class RestorePlanTest {
         new Row("mongodb://u:p@h/app?authSource=admin&tls=true", "mongodb://u:p@h/?authSource=admin&tls=true", "app"),
         new Row("mongodb://h/app?replicaSet=rs0", "mongodb://h/?replicaSet=rs0", "app"),
         new Row("mongodb+srv://u:p@cluster0.example.net/?retryWrites=true", "mongodb+srv://u:p@cluster0.example.net/?retryWrites=true", null),
+        // Atlas: the TXT record sets authSource=admin; an authSource from the path would override it
+        new Row("mongodb+srv://u:p@cluster0.example.net/myapp", "mongodb+srv://u:p@cluster0.example.net/", "myapp"),
+        // $external mechanisms fix their own source
+        new Row("mongodb://h/app?authMechanism=MONGODB-X509&tls=true", "mongodb://h/?authMechanism=MONGODB-X509&tls=true", "app"),
+        new Row("mongodb://u:p@h/app?authMechanism=SCRAM-SHA-256", "mongodb://u:p@h/?authMechanism=SCRAM-SHA-256&authSource=app", "app"),
         new Row("mongodb://h", "mongodb://h/", null))) {
       MongoUri u = MongoUri.parse(r.in());
       assertThat(u.forTools()).as(r.in()).isEqualTo(r.forTools());
