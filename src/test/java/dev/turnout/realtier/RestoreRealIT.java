@@ -91,11 +91,19 @@ class RestoreRealIT {
   DatabaseBackup backedUp(String name, String bucket) throws Exception {
     client().resource(BackupFixtures.sample(client(), NS.name(), name, s3server.endpoint(), bucket, "0 3 1 1 *")).create();
     eventually(() -> assertThat(status(name).conditions).anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True")));
-    client().resources(DatabaseBackup.class).inNamespace(NS.name()).withName(name)
-        .edit(b -> {
-          b.getMetadata().getAnnotations().put(Labels.BACKUP_NOW, "first");
-          return b;
-        });
+    // an update with the copy's resourceVersion, retried on 409 (the operator writes status meanwhile), as kubectl
+    // annotate does; then wait until the annotation is really there
+    await().atMost(WAIT).ignoreExceptionsInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class).until(() -> {
+      DatabaseBackup b = client().resources(DatabaseBackup.class).inNamespace(NS.name()).withName(name).get();
+      if (b.getMetadata().getAnnotations() == null) {
+        b.getMetadata().setAnnotations(new java.util.HashMap<>());
+      }
+      b.getMetadata().getAnnotations().put(Labels.BACKUP_NOW, "first");
+      client().resource(b).update();
+      return true;
+    });
+    eventually(() -> assertThat(client().resources(DatabaseBackup.class).inNamespace(NS.name()).withName(name).get()
+        .getMetadata().getAnnotations()).containsEntry(Labels.BACKUP_NOW, "first"));
     eventually(() -> {
       assertThat(status(name).lastSuccessfulBackup).isNotNull();
       assertThat(status(name).lastSuccessfulBackup.verified).isTrue();
