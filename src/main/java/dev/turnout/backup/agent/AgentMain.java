@@ -112,12 +112,7 @@ public final class AgentMain {
    */
   private static void emit(PrintStream out, Map<String, String> env, Map<String, Object> result) {
     String terminationLog = env.get("TERMINATION_MESSAGE_PATH");
-    String json;
-    try {
-      json = JSON.writeValueAsString(result);
-    } catch (Exception e) {
-      json = "{\"ok\":" + result.get("ok") + "}";
-    }
+    String json = toJson(result);
     out.println(json);
     if (terminationLog != null && !terminationLog.isBlank()) {
       dev.turnout.common.Redactor redactor = dev.turnout.common.Redactor.forAgentEnv(env);

@@ -86,28 +86,35 @@ final class MongoTarget implements AutoCloseable {
    */
   Map<String, Long> counts(List<String> namespaces, boolean exact) {
     Map<String, Long> out = new LinkedHashMap<>();
-    Map<String, Map<String, Document>> infos = new LinkedHashMap<>();
-    for (String ns : namespaces) {
+    infos(namespaces).forEach((ns, info) -> {
       MongoNamespace n = new MongoNamespace(ns);
-      Document info = infos.computeIfAbsent(n.getDatabaseName(), this::collectionInfos).get(n.getCollectionName());
-      if (info != null) {
-        var coll = client.getDatabase(n.getDatabaseName()).getCollection(n.getCollectionName());
-        out.put(ns, call("count", () -> exact || "view".equals(info.getString("type"))
-            ? coll.countDocuments() : coll.estimatedDocumentCount()));
-      }
-    }
+      var coll = client.getDatabase(n.getDatabaseName()).getCollection(n.getCollectionName());
+      out.put(ns, call("count", () -> exact || "view".equals(info.getString("type"))
+          ? coll.countDocuments() : coll.estimatedDocumentCount()));
+    });
     return out;
   }
 
   /** The views among {@code namespaces}: namespace to its {viewOn, pipeline} options. */
   Map<String, Document> views(List<String> namespaces) {
     Map<String, Document> out = new LinkedHashMap<>();
-    Map<String, Map<String, Document>> infos = new LinkedHashMap<>();
+    infos(namespaces).forEach((ns, info) -> {
+      if ("view".equals(info.getString("type"))) {
+        out.put(ns, info.get("options", new Document()));
+      }
+    });
+    return out;
+  }
+
+  /** listCollections' entry of each namespace that exists (collection or view), one listCollections per database. */
+  private Map<String, Document> infos(List<String> namespaces) {
+    Map<String, Map<String, Document>> byDb = new LinkedHashMap<>();
+    Map<String, Document> out = new LinkedHashMap<>();
     for (String ns : namespaces) {
       MongoNamespace n = new MongoNamespace(ns);
-      Document info = infos.computeIfAbsent(n.getDatabaseName(), this::collectionInfos).get(n.getCollectionName());
-      if (info != null && "view".equals(info.getString("type"))) {
-        out.put(ns, info.get("options", new Document()));
+      Document info = byDb.computeIfAbsent(n.getDatabaseName(), this::collectionInfos).get(n.getCollectionName());
+      if (info != null) {
+        out.put(ns, info);
       }
     }
     return out;

@@ -29,8 +29,6 @@ final class MongoTool implements Closeable {
    * quotes dropped, anchored at the line's end.
    */
   private static final Pattern DUMP_COUNT = Pattern.compile("done dumping `?(.+?)`? \\((\\d+) documents?\\)\\s*$");
-  private static final Pattern RESTORE_COUNT =
-      Pattern.compile("finished restoring (\\S+) \\((\\d+) documents?, (\\d+) failures?\\)");
   /**
    * mongorestore's last line, the only place it reports skipped documents in total (issue 11: "Documents that fail to
    * insert ... are skipped and mongorestore exits 0; the only signals are `continuing through error:` lines and the
@@ -203,11 +201,6 @@ final class MongoTool implements Closeable {
       return;
     }
     Matcher m = DUMP_COUNT.matcher(line);
-    if (m.find()) {
-      counts.put(m.group(1), Long.parseLong(m.group(2)));
-      return;
-    }
-    m = RESTORE_COUNT.matcher(line);
     if (m.find()) {
       counts.put(m.group(1), Long.parseLong(m.group(2)));
     }
