@@ -35,6 +35,7 @@ public class BackupAgent {
   private final PrintStream log;
   private final S3Client s3;
   private final BackupCatalog catalog;
+  private final ArchiveObjects objects;
 
   public BackupAgent(AgentConfig cfg, Clock clock, PrintStream log) {
     this.cfg = cfg;
@@ -43,6 +44,7 @@ public class BackupAgent {
     this.s3 = cfg.s3().newClient();
     // scoped to the DatabaseBackup the Job runs for (OWNER_*): latest and the newest backup to verify are its own
     this.catalog = new BackupCatalog(s3, cfg.s3().bucket(), cfg.s3().prefix(), cfg.owner());
+    this.objects = new ArchiveObjects(s3, cfg.s3());
   }
 
   // ---------------------------------------------------------------------------------------------------- backup
@@ -93,51 +95,15 @@ public class BackupAgent {
     if (pointInTime) {
       args.add("--oplog");
     }
-    String uploadId = s3call(() -> s3.createMultipartUpload(b -> b.bucket(bucket()).key(key).contentType("application/gzip")).uploadId());
-    long size = 0;
-    MessageDigest sha = sha256();
-    List<CompletedPart> parts = new ArrayList<>();
-    boolean completed = false;
-    try (MongoTool dump = MongoTool.start(cfg.mongodump(), uri.forTools(), args, log)) {
+    MessageDigest sha = ArchiveObjects.sha256();
+    try (ArchiveUpload upload = ArchiveUpload.start(s3, cfg.s3(), key, cfg.partSizeBytes(), log);
+        MongoTool dump = MongoTool.start(cfg.mongodump(), uri.forTools(), args, log)) {
       try (InputStream in = new DigestInputStream(dump.process().getInputStream(), sha)) {
-        byte[] buf = new byte[0];
-        int partNumber = 1;
-        while (true) {
-          if (partNumber > PartSizes.MAX_PARTS) {
-            if (in.read() < 0) {
-              break; // the archive filled the last part exactly
-            }
-            throw new AgentException("the archive exceeds " + PartSizes.capacity(PartSizes.MAX_PARTS, cfg.partSizeBytes())
-                + " bytes, more than S3's 10,000 parts (and 5 TiB object limit) hold");
-          }
-          // parts grow with the archive (PartSizes): any archive up to S3's 5 TiB object limit fits in 10,000 parts
-          int want = PartSizes.size(partNumber, cfg.partSizeBytes());
-          if (buf.length < want) {
-            buf = new byte[want];
-          }
-          int n = in.readNBytes(buf, 0, want);
-          if (n == 0) {
-            break;
-          }
-          size += n;
-          final int pn = partNumber++;
-          final int len = n;
-          final byte[] part = buf;
-          String etag =
-              s3call(() -> s3.uploadPart(
-                      b -> b.bucket(bucket()).key(key).uploadId(uploadId).partNumber(pn).contentLength((long) len),
-                      RequestBody.fromInputStream(new java.io.ByteArrayInputStream(part, 0, len), len))
-                  .eTag());
-          parts.add(CompletedPart.builder().partNumber(pn).eTag(etag).build());
-          if (n < want) {
-            break;
-          }
-        }
+        upload.copyFrom(in);
       } catch (IOException e) {
-        throw new AgentException("reading mongodump's output failed after " + size + " bytes: " + e.getMessage());
-      } catch (AgentException e) {
-        throw new AgentException(e.getMessage() + " (after " + size + " bytes of the archive)");
+        // only closing mongodump's stdout can land here (copyFrom reports read failures itself); harmless
       }
+      long size = upload.size();
       int rc = dump.waitFor();
       if (rc != 0) {
         throw new AgentException("mongodump exited " + rc + " after " + size + " bytes: " + dump.lastStderrLine());
@@ -145,9 +111,7 @@ public class BackupAgent {
       if (size == 0) {
         throw new AgentException("mongodump exited 0 but wrote nothing: " + dump.lastStderrLine());
       }
-      s3call(() -> s3.completeMultipartUpload(
-          b -> b.bucket(bucket()).key(key).uploadId(uploadId).multipartUpload(m -> m.parts(parts))));
-      completed = true;
+      upload.complete();
       BackupManifest m = new BackupManifest();
       m.object = key;
       m.job = cfg.jobName();
@@ -168,15 +132,6 @@ public class BackupAgent {
       });
       log.println("backup: wrote s3://" + bucket() + "/" + key + " (" + size + " bytes, sha256 " + m.sha256 + ") and its manifest");
       return m;
-    } finally {
-      if (!completed) {
-        try {
-          s3.abortMultipartUpload(b -> b.bucket(bucket()).key(key).uploadId(uploadId));
-          log.println("backup: aborted the multipart upload of " + key + "; no manifest written");
-        } catch (SdkException e) {
-          log.println("backup: could not abort the multipart upload of " + key + ": " + S3Errors.describe(e, cfg.s3()));
-        }
-      }
     }
   }
 
@@ -198,7 +153,7 @@ public class BackupAgent {
             .orElseThrow(() -> new AgentException("no manifest for " + key + ": the backup is incomplete, not verifying it"));
     String error = null;
     try {
-      checkObject(key, m, true);
+      objects.check(key, m, true);
       if ("RestoreTest".equals(cfg.verifyMode())) {
         restoreTest(key, m);
       }
@@ -220,46 +175,9 @@ public class BackupAgent {
     return m;
   }
 
-  /** Re-reads the object: size and sha256 against the manifest, and (when gzip is true) gzip integrity to the end. */
-  private String checkObject(String key, BackupManifest m, boolean gzip) {
-    MessageDigest sha = sha256();
-    long[] count = {0};
-    String etag;
-    try (ResponseInputStream<GetObjectResponse> obj = s3call(() -> s3.getObject(b -> b.bucket(bucket()).key(key)))) {
-      etag = obj.response().eTag();
-      InputStream counted = new CountingDigestStream(obj, sha, count);
-      if (gzip) {
-        try {
-          // not closed: closing would close the object stream before the rest is drained below
-          new GZIPInputStream(counted, 64 * 1024).transferTo(OutputStream.nullOutputStream());
-        } catch (IOException e) {
-          drain(counted);
-          throw new GzipBroken(e.getMessage());
-        }
-      }
-      drain(counted);
-    } catch (GzipBroken e) {
-      String shaNow = HexFormat.of().formatHex(sha.digest());
-      throw new AgentException(
-          "archive " + key + " is not a valid gzip stream (" + e.getMessage() + "); size " + count[0] + " vs manifest "
-              + m.sizeBytes + ", sha256 " + (shaNow.equals(m.sha256) ? "matches" : "differs"));
-    } catch (IOException e) {
-      throw new AgentException("reading " + key + " failed after " + count[0] + " bytes: " + e.getMessage());
-    }
-    String actual = HexFormat.of().formatHex(sha.digest());
-    if (count[0] != m.sizeBytes) {
-      throw new AgentException(
-          "size mismatch for " + key + ": manifest says " + m.sizeBytes + " bytes, object has " + count[0]);
-    }
-    if (!actual.equals(m.sha256)) {
-      throw new AgentException("checksum mismatch for " + key + ": manifest says sha256 " + m.sha256 + ", object has " + actual);
-    }
-    return etag;
-  }
-
   /** RestoreTest: the archive restored into a throwaway mongod, every count compared ({@link ScratchRestore}). */
   private void restoreTest(String key, BackupManifest m) {
-    new ScratchRestore(cfg, log).run(m, () -> openChecked(key, m, null));
+    new ScratchRestore(cfg, log).run(m, () -> objects.openChecked(key, m, null));
   }
 
   // ---------------------------------------------------------------------------------------------------- restore
@@ -287,7 +205,7 @@ public class BackupAgent {
     String etag;
     try {
       // the whole object, gzip to its end included: a cut archive is refused before mongorestore sees a byte
-      etag = checkObject(key, m, true);
+      etag = objects.check(key, m, true);
     } catch (AgentException e) {
       throw new AgentException(e.getMessage() + "; refusing to restore");
     }
@@ -298,7 +216,7 @@ public class BackupAgent {
         + " document(s)" + (plan.skipped().isEmpty() ? "" : "; not restored: " + plan.skipped()));
     StagedRestore.Outcome outcome =
         new StagedRestore(cfg.mongorestore(), log)
-            .run(plan, target, cfg.drop(), () -> openChecked(key, m, etag), cfg.restoreId(), true,
+            .run(plan, target, cfg.drop(), () -> objects.openChecked(key, m, etag), cfg.restoreId(), true,
                 cfg.serverSelectionTimeoutMs());
     log.println("restore: restored " + key + " (sha256 " + m.sha256 + "): " + outcome.restored());
     return outcome;
@@ -318,12 +236,6 @@ public class BackupAgent {
     }
   }
 
-  /** The object's bytes for mongorestore, hashed as they pass; the stream fails at its end if they differ. */
-  private InputStream openChecked(String key, BackupManifest m, String etag) {
-    ResponseInputStream<GetObjectResponse> obj =
-        s3call(() -> s3.getObject(b -> b.bucket(bucket()).key(key).ifMatch(etag)));
-    return new VerifyingStream(obj, m.sizeBytes, m.sha256, key);
-  }
 
   // ---------------------------------------------------------------------------------------------------- helpers
 
@@ -376,19 +288,6 @@ public class BackupAgent {
     }
   }
 
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static void drain(InputStream in) throws IOException {
-    in.transferTo(OutputStream.nullOutputStream());
-  }
-
-
 
   static Map<String, Object> summary(String command, BackupManifest m) {
     Map<String, Object> r = new LinkedHashMap<>();
@@ -407,55 +306,4 @@ public class BackupAgent {
     return r;
   }
 
-  private static final class GzipBroken extends RuntimeException {
-    GzipBroken(String message) {
-      super(message);
-    }
-  }
-
-  /** Counts and hashes every byte read through it. */
-  private static final class CountingDigestStream extends java.io.FilterInputStream {
-    private final MessageDigest sha;
-    private final long[] count;
-
-    CountingDigestStream(InputStream in, MessageDigest sha, long[] count) {
-      super(in);
-      this.sha = sha;
-      this.count = count;
-    }
-
-    @Override
-    public int read() throws IOException {
-      int b = in.read();
-      if (b >= 0) {
-        sha.update((byte) b);
-        count[0]++;
-      }
-      return b;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      int n = in.read(b, off, len);
-      if (n > 0) {
-        sha.update(b, off, n);
-        count[0] += n;
-      }
-      return n;
-    }
-
-    @Override
-    public long skip(long n) throws IOException {
-      byte[] buf = new byte[8192];
-      long done = 0;
-      while (done < n) {
-        int r = read(buf, 0, (int) Math.min(buf.length, n - done));
-        if (r < 0) {
-          break;
-        }
-        done += r;
-      }
-      return done;
-    }
-  }
 }
