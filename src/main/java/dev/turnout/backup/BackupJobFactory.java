@@ -86,6 +86,14 @@ public final class BackupJobFactory {
 
   /** The scheduled backups: one CronJob running {@code backup-and-verify}. */
   public static CronJob cronJob(DatabaseBackup backup, Settings settings) {
+    return cronJob(backup, settings, false);
+  }
+
+  /**
+   * The CronJob, suspended also while an on-demand backup is pending or running ({@code holdForOnDemand}, see
+   * {@link OnDemandBackups#holdsSchedule}).
+   */
+  public static CronJob cronJob(DatabaseBackup backup, Settings settings, boolean holdForOnDemand) {
     DatabaseBackupSpec spec = backup.getSpec();
     return new CronJobBuilder()
         .withMetadata(meta(backup, cronJobName(backup), backupLabels(backup)))
@@ -96,7 +104,7 @@ public final class BackupJobFactory {
         .withStartingDeadlineSeconds(orDefault(spec.startingDeadlineSeconds, 3600L))
         .withSuccessfulJobsHistoryLimit(3)
         .withFailedJobsHistoryLimit(5)
-        .withSuspend(Boolean.TRUE.equals(spec.suspend))
+        .withSuspend(Boolean.TRUE.equals(spec.suspend) || holdForOnDemand)
         .withNewJobTemplate()
         .withNewMetadata()
         .withLabels(backupLabels(backup))

@@ -147,7 +147,9 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
         }
         status.conditions = Conditions.set(status.conditions, ValidationReport.READY, false, "CronJobConflict", conflict.get(), generation, now);
       } else {
-        cronJob = OwnedObjects.apply(client, actual, BackupJobFactory.cronJob(backup, settings), null, writes);
+        // held (suspended) while an on-demand backup is pending or runs: Forbid for scheduled runs too
+        boolean hold = OnDemandBackups.holdsSchedule(backup, status, jobs);
+        cronJob = OwnedObjects.apply(client, actual, BackupJobFactory.cronJob(backup, settings, hold), null, writes);
         // the agent refused the settings the spec gives today (exit 2): every run will fail the same way until the
         // spec (or a Secret it names) changes, so the DatabaseBackup is not Ready; an older spec's failure is not held
         Optional<Job> refused = newestFinished.filter(JobFailures::badSettings)

@@ -22,8 +22,13 @@ import java.util.Optional;
  * exactly once, when its Job exists.
  *
  * <p>Whether a Job is active is read from the API server (a list by label), not from the informer cache, when a token
- * is about to start: a Job the CronJob controller just created may not be in the cache yet. A scheduled run that fires while an on-demand Job runs is not held back (the CronJob
- * controller only counts its own Jobs); docs/databasebackup.md says so.
+ * is about to start: a Job the CronJob controller just created may not be in the cache yet.
+ *
+ * <p>The other way round, the CronJob controller counts only its own Jobs for concurrencyPolicy Forbid: a scheduled run
+ * would start beside an on-demand Job. So the CronJob is suspended from the moment a new token is seen (before its Job
+ * is created, in the same reconcile) until no on-demand Job is active ({@link #holdsSchedule}). A schedule time missed
+ * meanwhile runs when the CronJob is resumed, if still within startingDeadlineSeconds (the CronJob controller's
+ * documented behaviour for a suspended CronJob), so the scheduled backup is delayed, not lost.
  */
 final class OnDemandBackups {
   /** Condition type: True once the newest token's Job started; False while it waits for another backup Job. */
@@ -77,6 +82,18 @@ final class OnDemandBackups {
     status.conditions = Conditions.set(status.conditions, CONDITION, true, STARTED,
         "on-demand backup Job " + jobName + " started for " + Labels.BACKUP_NOW + "=" + token, generation, now);
     return created;
+  }
+
+  /**
+   * Whether the CronJob must hold its schedule: a token not yet consumed, or an on-demand Job (one carrying the
+   * backup-now annotation) that has not finished.
+   */
+  static boolean holdsSchedule(DatabaseBackup backup, DatabaseBackupStatus status, List<Job> jobs) {
+    String token = token(backup);
+    boolean pending = token != null && !token.equals(status.lastBackupNowToken);
+    return pending || jobs.stream().anyMatch(j -> j.getMetadata().getAnnotations() != null
+        && j.getMetadata().getAnnotations().containsKey(Labels.BACKUP_NOW)
+        && JobStates.outcome(j).isEmpty() && j.getMetadata().getDeletionTimestamp() == null);
   }
 
   static String token(DatabaseBackup backup) {

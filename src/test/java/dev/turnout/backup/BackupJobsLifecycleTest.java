@@ -276,6 +276,40 @@ class BackupJobsLifecycleTest {
     assertThat(created).isNotNull();
   }
 
+  /**
+   * Item 8, the other way round: the CronJob controller's Forbid counts only its own Jobs, so the CronJob is suspended
+   * while an on-demand Job runs (a scheduled run cannot start beside it) and resumed after; the DatabaseBackup's spec
+   * is untouched.
+   */
+  @Test
+  void theScheduleIsHeldWhileAnOnDemandBackupRunsAndResumedAfter() throws Exception {
+    Env env = env("dbb-hold");
+    String ns = env.ns();
+    CountDownLatch onDemandMayEnd = new CountDownLatch(1);
+    sim().jobs().when(j -> ns.equals(j.getMetadata().getNamespace())).run(job -> {
+      onDemandMayEnd.await(WAIT.toSeconds(), TimeUnit.SECONDS);
+      return JobResult.success();
+    });
+    client.resource(sample(env)).create();
+    eventually(() -> assertThat(condition(status(ns).conditions, "Ready").getStatus()).isEqualTo("True"));
+    assertThat(cronSuspended(ns)).as("not held before any backup-now").isFalse();
+
+    backupNow(ns, "t1");
+    eventually(() -> {
+      assertThat(onDemandJobs(ns)).hasSize(1);
+      assertThat(cronSuspended(ns)).as("held while the on-demand Job runs").isTrue();
+    });
+    assertThat(client.resources(DatabaseBackup.class).inNamespace(ns).withName("mongo-prod").get().getSpec().suspend)
+        .as("the DatabaseBackup's own spec.suspend is not written").isNotEqualTo(Boolean.TRUE);
+
+    onDemandMayEnd.countDown();
+    eventually(() -> assertThat(cronSuspended(ns)).as("resumed once the on-demand Job ended").isFalse());
+  }
+
+  boolean cronSuspended(String ns) {
+    return Boolean.TRUE.equals(client.batch().v1().cronjobs().inNamespace(ns).withName("mongo-prod-backup").get().getSpec().getSuspend());
+  }
+
   // ------------------------------------------------------------------------------------------------ item 12
 
   DatabaseRestore restore(String ns, String name) {
