@@ -191,13 +191,9 @@ final class MongoTarget implements AutoCloseable {
     return new AgentException("MongoDB " + what + " failed: " + mask(e.getMessage(), secret));
   }
 
+  /** The message with the password masked as everywhere else in the agent ({@link dev.turnout.common.Redactor}). */
   static String mask(String message, String password) {
-    String m = message == null ? "" : message;
-    if (password != null && !password.isEmpty()) {
-      m = m.replace(password, "***");
-      String decoded = java.net.URLDecoder.decode(password, java.nio.charset.StandardCharsets.UTF_8);
-      m = m.replace(decoded, "***");
-    }
-    return MongoTool.redact(m, null);
+    return dev.turnout.common.Redactor.of(password == null ? List.of() : List.of(password)).redact(message == null ? "" : message);
   }
+
 }
