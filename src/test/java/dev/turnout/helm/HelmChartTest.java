@@ -143,6 +143,45 @@ class HelmChartTest {
     }
   }
 
+  /** values.schema.json: real Helm refuses each bad value before rendering anything, naming the value. */
+  @org.junit.jupiter.params.ParameterizedTest(name = "{0}={1}")
+  @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+    "replicaCount|0|replicaCount",
+    "replicaCount|two|replicaCount",
+    "logLevel|LOUD|logLevel",
+    "watchNamespaces[0]|Auto_Author|watchNamespaces",
+    "image.pullPolicy|Sometimes|pullPolicy",
+    "reconcileThreads|0|reconcileThreads",
+    "replicas|2|replicas",
+    "metrics.serviceMonitor.interval|half a minute|interval",
+    "resources.limits.memory|lots|memory",
+    "serviceAccount.create|maybe|create",
+  })
+  void badValuesAreRefusedByTheSchema(String key, String value, String named) {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> render(key, value))
+        .hasMessageContaining("values don't meet the specifications of the schema")
+        .hasMessageContaining(named);
+  }
+
+  @Test
+  void theDefaultsAndTheExamplesInTheDocsMeetTheSchema() {
+    assertThat(render("replicaCount", "2", "watchNamespaces[0]", "auto-author", "logLevel", "DEBUG",
+        "metrics.serviceMonitor.interval", "1m30s", "resources.limits.memory", "1Gi")).isNotEmpty();
+  }
+
+  @Test
+  void moreThanOneReplicaGetsAPodDisruptionBudgetKeepingOne() {
+    assertThat(ofType(render(), io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget.class)).isEmpty();
+    var pdbs = ofType(render("replicaCount", "2"), io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget.class);
+    assertThat(pdbs).singleElement().satisfies(p -> {
+      assertThat(p.getSpec().getMinAvailable().getIntVal()).isEqualTo(1);
+      assertThat(p.getSpec().getSelector().getMatchLabels())
+          .isEqualTo(ofType(render(), Deployment.class).get(0).getSpec().getSelector().getMatchLabels());
+    });
+    assertThat(ofType(render("replicaCount", "2", "podDisruptionBudget.enabled", "false"),
+        io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget.class)).isEmpty();
+  }
+
   static boolean allows(List<PolicyRule> rules, String group, String resource, String verb) {
     return rules.stream().anyMatch(r -> r.getApiGroups().contains(group) && r.getResources().contains(resource) && r.getVerbs().contains(verb));
   }
