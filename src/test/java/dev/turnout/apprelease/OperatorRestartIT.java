@@ -26,7 +26,9 @@ import org.junit.jupiter.api.Test;
  * Runs after `package` (failsafe).
  */
 class OperatorRestartIT {
-  static final Path JAR = Path.of("target/quarkus-app/quarkus-run.jar");
+  // the jar the image's ENTRYPOINT runs (Dockerfile), as the build output holds it: this test is also the proof that
+  // the image's operator entrypoint starts and answers its readiness probe
+  static final Path JAR = entrypointJar();
   static final Path LOG = Path.of("target/it/operator-restart.log");
   static EmbeddedCluster cluster;
   static ClusterSimulator sim;
@@ -34,6 +36,14 @@ class OperatorRestartIT {
   static Path kubeconfig;
   static final AtomicInteger starts = new AtomicInteger();
   OperatorProcess operator;
+
+  static Path entrypointJar() {
+    try {
+      return dev.turnout.image.ImageEntrypointsIT.operatorJar();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
 
   @BeforeAll
   static void cluster() throws Exception {
