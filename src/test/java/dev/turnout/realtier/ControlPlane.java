@@ -164,6 +164,11 @@ public final class ControlPlane implements AutoCloseable {
     }
   }
 
+  /** The kubectl built beside the control plane (or the PATH's): for tests that run it as a user does. */
+  public static Path kubectl() {
+    return builtBinaries().map(b -> b.resolve("kubectl")).orElseGet(() -> onPath("kubectl"));
+  }
+
   private static String versionKey(String dirName) {
     return Arrays.stream(dirName.replace("-linux-amd64", "").split("\\."))
         .map(part -> String.format("%05d", Integer.parseInt(part.replaceAll("\\D.*", "0"))))
