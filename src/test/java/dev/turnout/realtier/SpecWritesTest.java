@@ -88,6 +88,21 @@ class SpecWritesTest {
             w -> assertThat(w).contains("RequestResponse"));
   }
 
+  /**
+   * Recorded by kube-apiserver 1.34.4 on the real tier with ControlPlane's policy (a scratch test patched a
+   * DatabaseBackup with the operator's token): the backup-now annotation passes, a merge patch of spec.suspend and a
+   * JSON patch of spec.schedule fail.
+   */
+  @Test
+  void recordedWritesOfTheRealApiServer() throws Exception {
+    Path file = Path.of("src/test/resources/realtier/spec-writes.audit.jsonl");
+    assertThat(Files.readAllLines(file)).hasSize(3).allSatisfy(l -> assertThat(l).contains("\"level\":\"RequestResponse\""));
+    assertThat(new AuditLog(file, USER).operatorSpecWrites(Set.of("scratchspecwrite-skw"))).satisfiesExactly(
+        w -> assertThat(w).contains("patch turnout.dev/databasebackups scratchspecwrite-skw/scratch -> 200")
+            .endsWith("patch sets spec: {\"suspend\":true}"),
+        w -> assertThat(w).endsWith("JSON patch replace /spec/schedule"));
+  }
+
   @Test
   void aRefusedUpdateChangedNothing(@TempDir Path dir) throws Exception {
     assertThat(specWrites(dir, event("update", "appreleases", null, "a", 409, object(3, "{\"version\":\"2\"}"),
