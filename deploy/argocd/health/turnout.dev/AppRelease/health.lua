@@ -26,8 +26,8 @@ if s.phase == "Healthy" then
 elseif s.phase == "Progressing" then
   hs.status = "Progressing"
 elseif s.phase == "AwaitingPromotion" then
-  -- every gate passed and a person has to promote (turnout.dev/promote): waiting on a person, as a paused
-  -- Argo Rollouts Rollout; Progressing would keep a sync or `argocd app wait --health` waiting for nobody
+  -- every gate passed and a person has to promote (turnout.dev/promote): waiting on a person, as Argo CD shows a
+  -- paused Argo Rollouts Rollout; Progressing would say the operator is still at work
   hs.status = "Suspended"
 elseif s.phase == "Paused" then
   hs.status = "Suspended"
