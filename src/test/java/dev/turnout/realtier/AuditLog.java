@@ -72,31 +72,53 @@ public final class AuditLog {
         .toList();
   }
 
+  /**
+   * The operator's writes that touch a custom resource's spec in the namespaces named (see {@link SpecWrites}), each
+   * as the request and why: the operator never writes spec, so that GitOps tools see no drift and no fight over fields.
+   */
+  public List<String> operatorSpecWrites(java.util.function.Predicate<String> namespaces) {
+    return events().filter(n -> user.equals(n.path("user").path("username").asText()))
+        .filter(n -> namespaces.test(n.path("objectRef").path("namespace").asText()))
+        .flatMap(n -> SpecWrites.violation(n).map(why -> entry(n) + ": " + why).stream())
+        .toList();
+  }
+
   private Stream<Entry> entries() {
+    return events().map(AuditLog::entry);
+  }
+
+  private Stream<JsonNode> events() {
     if (!Files.exists(file)) {
       return Stream.empty();
     }
     try {
       List<String> lines = Files.readAllLines(file);
       // the API server may be writing the last line right now: a line that does not end the file is complete
-      return lines.stream().filter(l -> !l.isBlank()).filter(l -> l.endsWith("}")).map(AuditLog::parse);
+      return lines.stream().filter(l -> !l.isBlank()).filter(l -> l.endsWith("}")).map(AuditLog::json);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
   static Entry parse(String line) {
+    return entry(json(line));
+  }
+
+  private static JsonNode json(String line) {
     try {
-      JsonNode n = JSON.readTree(line);
-      JsonNode ref = n.path("objectRef");
-      return new Entry(Instant.parse(n.path("requestReceivedTimestamp").asText()),
-          n.path("user").path("username").asText(), n.path("verb").asText(),
-          text(ref, "apiGroup"), text(ref, "resource"), text(ref, "subresource"), text(ref, "namespace"),
-          text(ref, "name"), n.path("responseStatus").path("code").asInt(),
-          text(n.path("annotations"), "authorization.k8s.io/decision"), text(n.path("responseStatus"), "message"));
+      return JSON.readTree(line);
     } catch (IOException e) {
       throw new UncheckedIOException("unreadable audit line: " + line, e);
     }
+  }
+
+  private static Entry entry(JsonNode n) {
+    JsonNode ref = n.path("objectRef");
+    return new Entry(Instant.parse(n.path("requestReceivedTimestamp").asText()),
+        n.path("user").path("username").asText(), n.path("verb").asText(),
+        text(ref, "apiGroup"), text(ref, "resource"), text(ref, "subresource"), text(ref, "namespace"),
+        text(ref, "name"), n.path("responseStatus").path("code").asInt(),
+        text(n.path("annotations"), "authorization.k8s.io/decision"), text(n.path("responseStatus"), "message"));
   }
 
   private static String text(JsonNode node, String field) {

@@ -187,7 +187,9 @@ public final class ControlPlane implements AutoCloseable {
 
   /**
    * What the API server records: every request of the operator's ServiceAccount group (reads too, to see a 403 on
-   * a list or watch), at Metadata level, once the response is complete; nothing else.
+   * a list or watch), once the response is complete; nothing else. Its writes to turnout.dev resources other than their
+   * status are recorded with request and response bodies (RequestResponse), so that {@link SpecWrites} can tell a spec
+   * change from a metadata-only patch; the frequent status patches stay at Metadata level (rules match in order).
    */
   static String auditPolicy(String auditedGroup) {
     return """
@@ -196,7 +198,17 @@ public final class ControlPlane implements AutoCloseable {
         omitStages: [RequestReceived, ResponseStarted]
         rules:
         - level: Metadata
-          userGroups: ["%s"]
+          userGroups: ["%1$s"]
+          resources:
+          - group: turnout.dev
+            resources: ["*/status"]
+        - level: RequestResponse
+          userGroups: ["%1$s"]
+          verbs: [create, update, patch]
+          resources:
+          - group: turnout.dev
+        - level: Metadata
+          userGroups: ["%1$s"]
         - level: None
         """.formatted(auditedGroup);
   }

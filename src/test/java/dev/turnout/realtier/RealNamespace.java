@@ -22,7 +22,8 @@ import org.junit.jupiter.api.extension.TestWatcher;
  * (the real namespace controller and garbage collector clean up), and dumped to target/real-tier/dumps/ when a test
  * fails (every object, the Events, the operator's log), so a failure on CI can be read afterwards.
  *
- * <p>After each test it fails the test if the operator got a 403 (RBAC or admission; see {@link AuditLog#operatorForbidden}).
+ * <p>After each test it fails the test if the operator got a 403 (RBAC or admission; see {@link AuditLog#operatorForbidden}),
+ * or wrote a custom resource's spec in this namespace ({@link SpecWrites}).
  *
  * <p>Use: {@code @RegisterExtension static final RealNamespace NS = new RealNamespace();}, then {@code NS.name()}.
  */
@@ -50,6 +51,20 @@ public final class RealNamespace implements BeforeAllCallback, AfterEachCallback
   public void afterEach(ExtensionContext context) {
     org.assertj.core.api.Assertions.assertThat(tier().forbidden())
         .as("requests of the operator refused with 403 (verb, resource, namespace/name)").isEmpty();
+    assertNoSpecWrites();
+  }
+
+  /**
+   * Fails on any write of the operator that touched a custom resource's spec in this namespace or one named after it
+   * ({@code <name>-staging}, as the backup and restore scenarios make) (GitOps: the operator never writes spec). Per
+   * namespace, unlike the global 403 check: each custom resource lives in the namespace of the class whose scenario
+   * made it, so the failure lands on the class that caused it.
+   */
+  public void assertNoSpecWrites() {
+    org.assertj.core.api.Assertions.assertThat(tier().audit().operatorSpecWrites(ns -> ns.equals(name)
+            || ns.startsWith(name + "-")))
+        .as("writes of the operator that touch a custom resource's spec in %s and %s-* (see SpecWrites)", name, name)
+        .isEmpty();
   }
 
   @Override
@@ -57,7 +72,12 @@ public final class RealNamespace implements BeforeAllCallback, AfterEachCallback
     // no jobs().clear() here: the tier runs two classes at a time, and clearing every Job rule when one class ends
     // wiped the rules the other had registered in its @BeforeAll (its Jobs then "succeeded" without running the
     // agent). Each test registers the rules for its own Jobs, and the newest matching rule wins.
-    tier().admin().namespaces().withName(name).delete();
+    try {
+      // writes after the last test's check (a reconcile the last change triggered) are this class's too
+      assertNoSpecWrites();
+    } finally {
+      tier().admin().namespaces().withName(name).delete();
+    }
   }
 
   @Override
