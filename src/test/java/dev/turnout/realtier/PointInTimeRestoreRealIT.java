@@ -84,8 +84,11 @@ class PointInTimeRestoreRealIT {
   void aPointInTimeBackupIsRestoredIntoStagingAsItsDumpEndedAndRequiredRefusesOneWithoutAnOplog() throws Exception {
     String bucket = s3server.newBucket();
     client().resource(BackupFixtures.sample(client(), NS.name(), "pitr", s3server.endpoint(), bucket, "0 3 1 1 *")).create();
-    eventually(() -> assertThat(client().resources(DatabaseBackup.class).inNamespace(NS.name()).withName("pitr").get()
-        .getStatus().conditions).anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True")));
+    eventually(() -> {
+      DatabaseBackup b = client().resources(DatabaseBackup.class).inNamespace(NS.name()).withName("pitr").get();
+      assertThat(b.getStatus()).isNotNull();
+      assertThat(b.getStatus().conditions).anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True"));
+    });
     // auto_author.users 0..4 as the collection dump read them, and the oplog of the dump's window
     List<Document> users = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
