@@ -139,6 +139,15 @@ public final class BackupJobFactory {
    * what status reports), with EXPECTED_SHA256 from its manifest: the agent refuses a manifest or object that differs.
    */
   public static Job restoreJob(DatabaseRestore restore, StorageSpec storage, Settings settings, String object, String expectedSha256) {
+    return restoreJob(restore, storage, settings, object, expectedSha256, SMALL_TMP);
+  }
+
+  /**
+   * ... with {@code tmpSizeLimit} for the Job's /tmp: room for the throwaway mongod when the agent replays the backup's
+   * oplog (DatabaseRestore spec.scratchSizeLimit), else {@link #SMALL_TMP}.
+   */
+  public static Job restoreJob(DatabaseRestore restore, StorageSpec storage, Settings settings, String object,
+      String expectedSha256, String tmpSizeLimit) {
     DatabaseRestoreSpec spec = restore.getSpec();
     Map<String, String> labels = new LinkedHashMap<>();
     labels.put(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE);
@@ -164,8 +173,10 @@ public final class BackupJobFactory {
       env.add(env("NS_FROM", spec.nsFrom));
       env.add(env("NS_TO", spec.nsTo));
     }
+    // IfAvailable | Required | Off: the agent replays the oplog of a point-in-time backup unless Off
+    env.add(env("POINT_IN_TIME", spec.pointInTime == null ? "IfAvailable" : spec.pointInTime.name()));
     String image = spec.image != null ? spec.image : settings.agentImage();
-    JobSpec jobSpec = jobSpec(image, settings, "restore", env, null, 0, null, labels, SMALL_TMP);
+    JobSpec jobSpec = jobSpec(image, settings, "restore", env, null, 0, null, labels, tmpSizeLimit);
     return new JobBuilder().withMetadata(meta(restore, restoreJobName(restore), labels)).withSpec(jobSpec).build();
   }
 
@@ -198,7 +209,7 @@ public final class BackupJobFactory {
   }
 
   /** /tmp of Jobs that keep only small files there (the 0600 --config file of each tool run). */
-  static final String SMALL_TMP = "256Mi";
+  public static final String SMALL_TMP = "256Mi";
 
   /** RestoreTest's throwaway mongod writes the restored data to /tmp: bounded, so a big backup cannot fill the node. */
   private static String scratchSize(DatabaseBackupSpec spec) {

@@ -31,6 +31,9 @@ public class AgentReport {
   /** Namespaces of the archive not restored, with why (the server's own, system.*, not matched by nsFrom). */
   public Map<String, String> skipped = new LinkedHashMap<>();
   public Boolean targetUnchanged;
+  /** Whether the restore replays (replayed) the backup's oplog; absent when it failed before deciding, or older agents. */
+  public Boolean pointInTime;
+  public Long oplogEntries;
 
   /** The newest terminated pod's report, when its message is the agent's JSON; empty for older agents or no pod. */
   static Optional<AgentReport> of(KubernetesClient client, Job job) {

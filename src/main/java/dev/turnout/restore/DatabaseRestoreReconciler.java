@@ -171,8 +171,13 @@ public class DatabaseRestoreReconciler implements Reconciler<DatabaseRestore> {
       return fail(restore, status, "SizeMismatch", "the archive " + r.object() + " has " + r.size().get()
           + " bytes but its manifest says " + m.sizeBytes + ": altered or truncated; refusing to restore it", now);
     }
+    Optional<String> notPointInTime = PointInTimeRestores.refusal(spec, m, r.object());
+    if (notPointInTime.isPresent()) {
+      return fail(restore, status, "NotPointInTime", notPointInTime.get(), now);
+    }
     status.sha256 = m.sha256;
-    Job desired = BackupJobFactory.restoreJob(restore, storageSpec, settings, r.object(), m.sha256);
+    Job desired = BackupJobFactory.restoreJob(restore, storageSpec, settings, r.object(), m.sha256,
+        PointInTimeRestores.tmpSize(spec, PointInTimeRestores.replays(spec, m)));
     String jobName = desired.getMetadata().getName();
     Job existing = client.batch().v1().jobs().inNamespace(ns).withName(jobName).get();
     Optional<String> conflict = OwnedObjects.conflict(existing, restore);
@@ -215,10 +220,11 @@ public class DatabaseRestoreReconciler implements Reconciler<DatabaseRestore> {
     }
     Optional<AgentReport> report = AgentReport.of(client, job);
     report.filter(r -> r.object != null).ifPresent(r -> status.object = r.object);
+    String asOf = report.map(r -> PointInTimeRestores.record(r, status)).orElse("");
     if (outcome.get()) {
       status.phase = "Succeeded";
       status.completedAt = Times.format(JobStates.finishedAt(job));
-      status.message = "restored " + status.object + " (sha256 " + status.sha256 + " checked before mongorestore)";
+      status.message = "restored " + status.object + asOf + " (sha256 " + status.sha256 + " checked before mongorestore)";
       report.filter(r -> r.documents != null).ifPresent(r -> {
         // a long report drops the per-collection counts to fit the termination message; the total stays
         status.restored = r.restored.isEmpty() ? null : r.restored;

@@ -50,6 +50,30 @@ public class DatabaseRestoreSpec {
   @JsonPropertyDescription("Image with mongorestore and the Turnout backup agent. Default: the operator's backup image.")
   public String image;
 
+  @Default("IfAvailable")
+  @JsonPropertyDescription(
+      "IfAvailable: a backup taken with mongodump --oplog (replica set, all databases; manifest pointInTime) is restored"
+          + " as the data was when its dump ended: the Job restores it into a throwaway mongod with mongorestore"
+          + " --oplogReplay, then restores that server's data as usual (staging collections, counts, swap). A backup"
+          + " without an oplog is restored as dumped. Required: as IfAvailable, but a backup without an oplog fails the"
+          + " restore before anything touches the target. Off: never replay; the collections as dumped.")
+  public PointInTime pointInTime;
+
+  @Default("10Gi")
+  @io.fabric8.generator.annotation.Pattern("^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$")
+  @JsonPropertyDescription(
+      "Size limit of the restore Job's /tmp emptyDir when the backup's oplog is replayed: the throwaway mongod holds"
+          + " the whole backup, uncompressed, there. Past it the kubelet evicts the pod and the restore fails with the"
+          + " target unchanged, instead of filling the node's disk. Without a replay /tmp is limited to 256Mi.")
+  public String scratchSizeLimit;
+
+  /** Whether the oplog of a point-in-time backup is replayed (agent env POINT_IN_TIME). */
+  public enum PointInTime {
+    IfAvailable,
+    Required,
+    Off
+  }
+
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class BackupRef {
     @Required

@@ -40,6 +40,14 @@ public class DatabaseRestoreStatus {
       + " place); false when some collections were replaced (the message names them).")
   public Boolean targetUnchanged;
 
+  @JsonPropertyDescription("True when the restore replayed the backup's oplog (the data as it was when the dump ended);"
+      + " false when the collections were restored as dumped (the backup has no oplog, or spec.pointInTime is Off);"
+      + " from the agent's report.")
+  public Boolean pointInTime;
+
+  @JsonPropertyDescription("Oplog entries applied when the restore replayed the backup's oplog.")
+  public Long oplogEntries;
+
   @JsonPropertyDescription("Human-readable summary.")
   public String message;
 

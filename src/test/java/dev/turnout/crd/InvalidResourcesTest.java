@@ -138,7 +138,12 @@ class InvalidResourcesTest {
         bad("DatabaseRestore without target", DATABASE_RESTORE, e -> e.remove("spec.target"),
             "spec.target: Required value"),
         bad("DatabaseRestore without object", DATABASE_RESTORE, e -> e.remove("spec.object"),
-            "spec.object: Required value"));
+            "spec.object: Required value"),
+        bad("DatabaseRestore with an unknown pointInTime", DATABASE_RESTORE, e -> e.set("spec.pointInTime", "Sometimes"),
+            "spec.pointInTime: Unsupported value: \"Sometimes\": supported values: \"IfAvailable\", \"Off\", \"Required\""),
+        bad("DatabaseRestore with a scratchSizeLimit that is no quantity", DATABASE_RESTORE,
+            e -> e.set("spec.scratchSizeLimit", "lots"),
+            "spec.scratchSizeLimit: Invalid value: \"lots\": should match"));
   }
 
   private static Arguments bad(String name, String sample, UnaryOperator<Samples.Edit> edit, String expectedError) {

@@ -45,7 +45,11 @@ final class SimRestore {
         SimOptions.log(err, "the --db and --collection args should only be used when restoring from a BSON file."
             + " Other uses are deprecated and will not exist in the future; use --nsInclude instead");
       }
-      // Issue 11: "`mongorestore --oplogReplay` refuses includes" (mongorestore's option checks, in this order).
+      // Issue 11: "`mongorestore --oplogReplay` refuses includes". mongo-tools mongorestore/mongorestore.go,
+      // ParseAndValidateOptions (after connecting: GetNodeType comes first), in this order: NSInclude or ToolOptions.DB
+      // (the URI's database lands there too) -> "cannot use --oplogReplay with includes specified"; NSExclude or the
+      // deprecated excludeCollection(sWithPrefix) -> "... with excludes specified"; NSFrom -> "... with namespace
+      // renames specified". Printed by main as "Failed: <message>", then the summary line, exit 1.
       if (opts.oplogReplay) {
         if (!opts.nsInclude.isEmpty() || db != null) {
           throw new ToolFailure("cannot use --oplogReplay with includes specified");
@@ -123,8 +127,14 @@ final class SimRestore {
     Map<String, BsonArray> indexes = new LinkedHashMap<>();
     Map<String, String> taken = new LinkedHashMap<>();
     List<String> conflicts = new ArrayList<>();
+    boolean hasOplog = false;
     for (BsonValue v : prelude.doc().getArray("namespaces")) {
       BsonDocument ns = v.asDocument();
+      if (SimOplogReplay.isOplog(ns.getString("db").getValue(), ns.getString("collection").getValue())) {
+        // never a collection to restore: replayed with --oplogReplay, else read past (mongorestore/filepath.go mutes it)
+        hasOplog = true;
+        continue;
+      }
       String source = ns.getString("db").getValue() + "." + ns.getString("collection").getValue();
       // admin.system.version is mongorestore's auth-version special collection: never restored as data.
       if (source.equals("admin." + SimDump.SYSTEM_VERSION) || !includer.has(source) || excluder.has(source)) {
@@ -142,10 +152,12 @@ final class SimRestore {
       conflicts.forEach(c -> SimOptions.log(err, c));
       throw new ToolFailure("cannot restore with conflicting namespace destinations");
     }
-    if (opts.oplogReplay) {
-      // the simulated mongodump never captures an oplog (the fixture is standalone)
+    if (opts.oplogReplay && !hasOplog) {
+      // mongorestore/mongorestore.go, Restore(): checked once the intents are built from the prelude, before any data
       throw new ToolFailure("no oplog file to replay; make sure you run mongodump with --oplog");
     }
+    SimOplogReplay oplog = opts.oplogReplay ? new SimOplogReplay(err) : null;
+    Map<String, BsonArray> deferredIndexes = new LinkedHashMap<>();
     if (opts.dryRun) {
       // Issue 11: "`--dryRun` does not read the data and does not detect truncation": only the prelude was read.
       SimOptions.log(err, "dry run completed");
@@ -158,8 +170,9 @@ final class SimRestore {
     for (SimArchive.Frame f = reader.next(); f != null; f = reader.next()) {
       switch (f.tag()) {
         case SimArchive.HEADER -> {
+          inOplog = SimOplogReplay.isOplog(f.doc().getString("db").getValue(), f.doc().getString("collection").getValue());
           source = f.doc().getString("db").getValue() + "." + f.doc().getString("collection").getValue();
-          current = destinations.get(source);
+          current = inOplog ? null : destinations.get(source);
           collSuccesses = 0;
           collFailures = 0;
           if (current != null) {
@@ -175,7 +188,9 @@ final class SimRestore {
           }
         }
         case SimArchive.DATA -> {
-          if (current != null) {
+          if (inOplog && oplog != null) {
+            oplog.add(f.bytes());
+          } else if (current != null) {
             batch.add(new RawBsonDocument(f.bytes()));
             if (batch.size() >= BATCH) {
               long[] r = insert(conn, current, batch);
@@ -192,14 +207,25 @@ final class SimRestore {
             SimOptions.log(err, "finished restoring " + current + " (" + collSuccesses + " "
                 + SimOptions.plural(collSuccesses, "document", "documents") + ", " + collFailures + " "
                 + SimOptions.plural(collFailures, "failure", "failures") + ")");
-            restoreIndexes(conn, current, indexes.get(source));
+            if (oplog != null) {
+              deferredIndexes.put(current, indexes.get(source)); // built after the replay (TOOLS-2041)
+            } else {
+              restoreIndexes(conn, current, indexes.get(source));
+            }
           }
           current = null;
+          inOplog = false;
         }
         default -> {}
       }
     }
+    if (oplog != null) {
+      oplog.apply(conn);
+      deferredIndexes.forEach((dest, specs) -> restoreIndexes(conn, dest, specs));
+    }
   }
+
+  private boolean inOplog; // reading the archive's oplog block
 
   /**
    * Inserts and clears the batch. Issue 11: "Documents that fail to insert (e.g. duplicate _id without `--drop`) are

@@ -17,7 +17,9 @@ import java.util.Map;
  * MONGO_SERVER_SELECTION_TIMEOUT_MS (default 30000, the driver's); JOB_NAME (the Job's name, from the pod's
  * job-name label, recorded in the manifest so the operator can tell which Job wrote which backup); OWNER_NAMESPACE,
  * OWNER_NAME, OWNER_UID (the DatabaseBackup the Job runs for: recorded in the manifest of a backup, and the owner whose
- * backups {@code latest} and verification consider). {@link #toString()} shows no secret.
+ * backups {@code latest} and verification consider); POINT_IN_TIME (restores: IfAvailable, the default, replays the
+ * oplog of a backup taken with mongodump --oplog through a throwaway mongod, Required refuses a backup without one, Off
+ * never replays; see {@link PointInTimeRestore}). {@link #toString()} shows no secret.
  */
 public record AgentConfig(
     String mongodbUri,
@@ -40,7 +42,8 @@ public record AgentConfig(
     int serverSelectionTimeoutMs,
     String ownerNamespace,
     String ownerName,
-    String ownerUid) {
+    String ownerUid,
+    String pointInTime) {
 
   public static AgentConfig fromEnv(Map<String, String> env) {
     S3Settings s3 =
@@ -93,7 +96,8 @@ public record AgentConfig(
         serverSelectionTimeout(env.get("MONGO_SERVER_SELECTION_TIMEOUT_MS")),
         blankToNull(env.get("OWNER_NAMESPACE")),
         blankToNull(env.get("OWNER_NAME")),
-        blankToNull(env.get("OWNER_UID")));
+        blankToNull(env.get("OWNER_UID")),
+        PointInTimeRestore.Mode.parse(env.get("POINT_IN_TIME")).name());
   }
 
   /** The DatabaseBackup this Job runs for, or null when OWNER_NAME is not set (a Job of an older operator, a CLI run). */

@@ -82,6 +82,12 @@ public final class AgentMain {
     r.put("ok", error == null);
     r.put("object", agent.restoredObject);
     r.put("sha256", agent.restoredSha256);
+    if (agent.restoredPointInTime != null) {
+      r.put("pointInTime", agent.restoredPointInTime);
+      if (agent.oplogEntries != null) {
+        r.put("oplogEntries", agent.oplogEntries);
+      }
+    }
     if (outcome != null) {
       r.put("restored", outcome.restored());
       r.put("documents", outcome.documents());

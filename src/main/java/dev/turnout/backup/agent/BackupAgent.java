@@ -210,16 +210,28 @@ public class BackupAgent {
       throw new AgentException(e.getMessage() + "; refusing to restore");
     }
     MongoUri target = MongoUri.parse(cfg.mongodbUri());
-    RestorePlan plan = RestorePlan.of(m.counts, cfg.nsFrom(), cfg.nsTo(), cfg.restoreId());
-    target.databaseInPath().ifPresent(db -> refuseOtherDatabases(db, plan));
-    log.println("restore: " + key + " -> " + plan.moves().size() + " collection(s), " + plan.expectedDocuments()
-        + " document(s)" + (plan.skipped().isEmpty() ? "" : "; not restored: " + plan.skipped()));
-    StagedRestore.Outcome outcome =
-        new StagedRestore(cfg.mongorestore(), log)
-            .run(plan, target, cfg.drop(), () -> objects.openChecked(key, m, etag), cfg.restoreId(), true,
-                cfg.serverSelectionTimeoutMs());
-    log.println("restore: restored " + key + " (sha256 " + m.sha256 + "): " + outcome.restored());
-    return outcome;
+    java.util.function.Supplier<InputStream> archive = () -> objects.openChecked(key, m, etag);
+    Map<String, Long> counts = m.counts;
+    // point-in-time: the archive replayed in a scratch mongod first; its dump and counts then feed the same staged restore
+    restoredPointInTime = PointInTimeRestore.wanted(PointInTimeRestore.Mode.valueOf(cfg.pointInTime()), m, key, log);
+    try (PointInTimeRestore replayed = restoredPointInTime ? PointInTimeRestore.replay(cfg, log, key, archive) : null) {
+      if (replayed != null) {
+        oplogEntries = replayed.oplogEntries();
+        counts = replayed.counts();
+        archive = replayed::dump;
+      }
+      RestorePlan plan = RestorePlan.of(counts, cfg.nsFrom(), cfg.nsTo(), cfg.restoreId());
+      target.databaseInPath().ifPresent(db -> refuseOtherDatabases(db, plan));
+      log.println("restore: " + key + " -> " + plan.moves().size() + " collection(s), " + plan.expectedDocuments()
+          + " document(s)" + (plan.skipped().isEmpty() ? "" : "; not restored: " + plan.skipped()));
+      StagedRestore.Outcome outcome =
+          new StagedRestore(cfg.mongorestore(), log)
+              .run(plan, target, cfg.drop(), archive, cfg.restoreId(), true, cfg.serverSelectionTimeoutMs());
+      log.println("restore: restored " + key + " (sha256 " + m.sha256 + ")"
+          + (replayed != null ? " as of the end of its dump (" + oplogEntries + " oplog entries replayed)" : "") + ": "
+          + outcome.restored());
+      return outcome;
+    }
   }
 
   /**
@@ -273,6 +285,10 @@ public class BackupAgent {
   /** What a restore resolved, for its result line even when it failed. */
   String restoredObject;
   String restoredSha256;
+  /** Whether the restore replays (replayed) the backup's oplog; null until decided. */
+  Boolean restoredPointInTime;
+  /** Oplog entries mongorestore applied in the scratch mongod (point-in-time restores). */
+  Long oplogEntries;
 
   private String bucket() {
     return cfg.s3().bucket();
