@@ -62,12 +62,21 @@ public final class ChartIdentity {
 
   /** Renders the chart (default values), applies its identity and RBAC objects, and writes the operator's kubeconfig. */
   public static ChartIdentity install(ControlPlane plane, Path kubeconfigFile) throws IOException {
+    return install(plane, kubeconfigFile, RELEASE);
+  }
+
+  /**
+   * As {@link #install(ControlPlane, Path)} for another release of the chart in the same namespace (so the audit
+   * policy, which records the namespace's ServiceAccounts, sees it too), rendered with {@code sets} (name, value, ...),
+   * e.g. the namespace-scoped mode.
+   */
+  public static ChartIdentity install(ControlPlane plane, Path kubeconfigFile, String release, String... sets) throws IOException {
     KubernetesClient admin = plane.admin();
     admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build())
         .serverSideApply();
     String serviceAccount = null;
     java.util.Map<String, String> env = new java.util.LinkedHashMap<>();
-    for (HasMetadata object : render(admin.getKubernetesVersion().getGitVersion().replaceFirst("^v", ""))) {
+    for (HasMetadata object : render(admin.getKubernetesVersion().getGitVersion().replaceFirst("^v", ""), release, sets)) {
       if (object instanceof ServiceAccount sa) {
         serviceAccount = sa.getMetadata().getName();
       }
@@ -121,8 +130,12 @@ public final class ChartIdentity {
   }
 
   /** As `helm template` against this cluster: the server's version decides the chart's kubeVersion check. */
-  static List<HasMetadata> render(String kubeVersion) {
-    String yaml = new Helm(CHART).template().withName(RELEASE).withNamespace(NAMESPACE).withKubeVersion(kubeVersion).call();
+  static List<HasMetadata> render(String kubeVersion, String release, String... sets) {
+    var template = new Helm(CHART).template().withName(release).withNamespace(NAMESPACE).withKubeVersion(kubeVersion);
+    for (int i = 0; i < sets.length; i += 2) {
+      template = template.set(sets[i], sets[i + 1]);
+    }
+    String yaml = template.call();
     List<HasMetadata> objects = new ArrayList<>();
     for (String doc : yaml.split("(?m)^---\\s*$")) {
       if (doc.isBlank() || doc.lines().allMatch(l -> l.isBlank() || l.startsWith("#"))) {

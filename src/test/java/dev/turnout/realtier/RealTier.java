@@ -130,6 +130,30 @@ public final class RealTier {
     }
   }
 
+  /**
+   * Starts another operator process with another identity of the chart (e.g. its namespace-scoped mode), beside or
+   * instead of the tier's own; the caller stops it. No restarts: a start failure fails the test.
+   */
+  public OperatorProcess startOperatorAs(ChartIdentity other, Map<String, String> extraEnv, String logName)
+      throws IOException, InterruptedException {
+    Path log = WORK.resolve(logName);
+    Files.deleteIfExists(log);
+    Map<String, String> env = new java.util.HashMap<>(other.env());
+    env.put("QUARKUS_KUBERNETES_CLIENT_TRUST_CERTS", "false");
+    env.put("TURNOUT_LOG_LEVEL", "DEBUG");
+    env.putAll(extraEnv);
+    OperatorProcess process = OperatorProcess.start(JAR, other.kubeconfig(), log, env);
+    if (!process.awaitReady(Duration.ofSeconds(90))) {
+      process.close();
+      throw new IllegalStateException("the operator did not become ready; its log:\n" + ControlPlane.tail(log));
+    }
+    return process;
+  }
+
+  public static Path workDir() {
+    return WORK;
+  }
+
   /** kill -9 the operator, wherever it is. */
   public synchronized void killOperator() throws InterruptedException {
     if (operator != null) {
