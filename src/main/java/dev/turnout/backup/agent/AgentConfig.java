@@ -17,7 +17,8 @@ import java.util.Map;
  * MONGO_SERVER_SELECTION_TIMEOUT_MS (default 30000, the driver's); JOB_NAME (the Job's name, from the pod's
  * job-name label, recorded in the manifest so the operator can tell which Job wrote which backup); OWNER_NAMESPACE,
  * OWNER_NAME, OWNER_UID (the DatabaseBackup the Job runs for: recorded in the manifest of a backup, and the owner whose
- * backups {@code latest} and verification consider). {@link #toString()} shows no secret.
+ * backups {@code latest} and verification consider; for the {@code drill} command, whose newest verified backup is
+ * restored into the throwaway mongod at MONGOD). {@link #toString()} shows no secret.
  */
 public record AgentConfig(
     String mongodbUri,
