@@ -66,6 +66,7 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
   @Inject BackupMetrics metrics;
   @Inject WriteCounter writes;
   @Inject BackupJobFactory.Settings settings;
+  @Inject DrillMetrics drillMetrics;
 
   /** Per DatabaseBackup (namespace/name): when S3 was last read and which finished Jobs had been seen then. */
   private final Map<String, S3View> views = new ConcurrentHashMap<>();
@@ -85,15 +86,26 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
     return onDemand;
   }
 
+  private volatile RestoreDrills drills;
+
+  private RestoreDrills drills() {
+    if (drills == null) {
+      drills = new RestoreDrills(client, events, writes, drillMetrics);
+    }
+    return drills;
+  }
+
   /** Storage reads in flight, per DatabaseBackup. */
   private final StorageReads reads = new StorageReads();
 
   @Override
   public List<EventSource<?, DatabaseBackup>> prepareEventSources(EventSourceContext<DatabaseBackup> context) {
-    return List.of(
+    List<EventSource<?, DatabaseBackup>> sources = new ArrayList<>(List.of(
         OwnedInformers.byOwnerLabel(CronJob.class, DatabaseBackup.class, Labels.BACKUP, context),
         OwnedInformers.byOwnerLabel(Job.class, DatabaseBackup.class, Labels.BACKUP, context),
-        RestoresInUse.eventSource(context));
+        RestoresInUse.eventSource(context)));
+    sources.addAll(RestoreDrills.eventSources(context)); // drill CronJobs and Jobs (spec.drill)
+    return sources;
   }
 
   @Override
@@ -287,6 +299,9 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
 
     PointInTime.Verdict pit = PointInTime.of(last, spec.mongodb.databases);
     status.conditions = Conditions.set(status.conditions, PointInTime.CONDITION, pit.status(), pit.reason(), pit.message(), generation, now);
+
+    // ---- restore drills (spec.drill): their CronJob, status.lastDrill and the RestoreDrill condition
+    drills().reconcile(backup, status, context, problems.isEmpty(), settings, now);
 
     DatabaseBackup written = StatusPatcher.patchStatus(client, backup, before, status, writes);
     if (written != null) {

@@ -29,4 +29,7 @@ public class LastDrill {
 
   @JsonPropertyDescription("The drill Job this result comes from (each Job is recorded once).")
   public String job;
+
+  @JsonPropertyDescription("When the newest passed drill finished: this one, or an earlier one when this one failed.")
+  public String lastPassedTime;
 }
