@@ -154,5 +154,22 @@ class DrillRealIT {
     assertThat(BackupFixtures.events(client(), NS.name(), "mongo-prod")).extracting(Event::getReason)
         .containsOnlyOnce("DrillPassed");
     IdleWrites.assertNone(NS.tier(), NS.name());
+
+    // spec.drill removed: the operator deletes its CronJob (the chart grants delete on cronjobs for this alone), the
+    // garbage collector its Jobs; the condition and lastDrill go, the backups go on
+    await().atMost(WAIT).ignoreExceptionsInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class).until(() -> {
+      DatabaseBackup cur = client().resources(DatabaseBackup.class).inNamespace(NS.name()).withName("mongo-prod").get();
+      cur.getSpec().drill = null;
+      client().resource(cur).update();
+      return true;
+    });
+    eventually(() -> {
+      assertThat(client().batch().v1().cronjobs().inNamespace(NS.name()).withName("mongo-prod-drill").get()).isNull();
+      DatabaseBackupStatus after = status("mongo-prod");
+      assertThat(after.lastDrill).isNull();
+      assertThat(after.conditions).noneMatch(c -> c.getType().equals("RestoreDrill"));
+    });
+    eventually(() -> assertThat(client().batch().v1().jobs().inNamespace(NS.name()).withName("drill-now").get()).isNull());
+    assertThat(client().batch().v1().cronjobs().inNamespace(NS.name()).withName("mongo-prod-backup").get()).isNotNull();
   }
 }
