@@ -66,7 +66,7 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
   @Inject BackupMetrics metrics;
   @Inject WriteCounter writes;
   @Inject BackupJobFactory.Settings settings;
-  @Inject DrillMetrics drillMetrics;
+  @Inject RestoreDrills drills;
 
   /** Per DatabaseBackup (namespace/name): when S3 was last read and which finished Jobs had been seen then. */
   private final Map<String, S3View> views = new ConcurrentHashMap<>();
@@ -84,15 +84,6 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
       onDemand = new OnDemandBackups(client, events, writes);
     }
     return onDemand;
-  }
-
-  private volatile RestoreDrills drills;
-
-  private RestoreDrills drills() {
-    if (drills == null) {
-      drills = new RestoreDrills(client, events, writes, drillMetrics);
-    }
-    return drills;
   }
 
   /** Storage reads in flight, per DatabaseBackup. */
@@ -301,7 +292,7 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
     status.conditions = Conditions.set(status.conditions, PointInTime.CONDITION, pit.status(), pit.reason(), pit.message(), generation, now);
 
     // ---- restore drills (spec.drill): their CronJob, status.lastDrill and the RestoreDrill condition
-    drills().reconcile(backup, status, context, problems.isEmpty(), settings, now);
+    drills.reconcile(backup, status, context, problems.isEmpty(), settings, now);
 
     DatabaseBackup written = StatusPatcher.patchStatus(client, backup, before, status, writes);
     if (written != null) {

@@ -4,7 +4,6 @@ import dev.turnout.common.Conditions;
 import dev.turnout.common.EventRecorder;
 import dev.turnout.common.Labels;
 import dev.turnout.common.OwnedObjects;
-import dev.turnout.common.OwnedObjects.WriteCounter;
 import dev.turnout.common.Redactor;
 import dev.turnout.common.Times;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
@@ -18,6 +17,8 @@ import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -35,22 +36,16 @@ import java.util.Set;
  * {@link DrillReport}) with one Event and the metrics, and sets the RestoreDrill condition (absent without spec.drill).
  * An unchanged state makes no write: a drill Job is recorded only when it is newer than status.lastDrill.
  */
-final class RestoreDrills {
+@Singleton
+class RestoreDrills {
   static final String CONDITION = "RestoreDrill";
   static final String PASSED = "DrillPassed";
   static final String FAILED = "DrillFailed";
 
-  private final KubernetesClient client;
-  private final EventRecorder events;
-  private final WriteCounter writes;
-  private final DrillMetrics metrics;
-
-  RestoreDrills(KubernetesClient client, EventRecorder events, WriteCounter writes, DrillMetrics metrics) {
-    this.client = client;
-    this.events = events;
-    this.writes = writes;
-    this.metrics = metrics;
-  }
+  @Inject KubernetesClient client;
+  @Inject EventRecorder events;
+  @Inject dev.turnout.common.WriteCounter writes;
+  @Inject DrillMetrics metrics;
 
   /** Informers on drill CronJobs and Jobs only (label turnout.dev/drill), mapped to their DatabaseBackup by that label. */
   static List<EventSource<?, DatabaseBackup>> eventSources(EventSourceContext<DatabaseBackup> context) {
