@@ -47,6 +47,9 @@ class RestoreDrills {
   @Inject dev.turnout.common.WriteCounter writes;
   @Inject DrillMetrics metrics;
 
+  /** Uids of drill Jobs counted in the metrics (memory only, as the metrics): a retried status write counts once. */
+  private final Set<String> counted = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   /** Informers on drill CronJobs and Jobs only (label turnout.dev/drill), mapped to their DatabaseBackup by that label. */
   static List<EventSource<?, DatabaseBackup>> eventSources(EventSourceContext<DatabaseBackup> context) {
     return List.of(informer(CronJob.class, "databasebackup-drill-cronjob", context),
@@ -104,7 +107,9 @@ class RestoreDrills {
     if (unrecorded.isPresent()) {
       LastDrill recorded = record(unrecorded.get(), last);
       status.lastDrill = recorded;
-      metrics.drill(backup, recorded.succeeded);
+      if (counted.add(unrecorded.get().getMetadata().getUid())) {
+        metrics.drill(backup, recorded.succeeded);
+      }
       if (recorded.succeeded) {
         events.normal(backup, PASSED, message(recorded));
       } else {
@@ -135,7 +140,8 @@ class RestoreDrills {
       ZoneId zone = DatabaseBackupReconciler.zone(backup.getSpec());
       status.conditions = Conditions.set(status.conditions, CONDITION, Conditions.UNKNOWN, "NoDrillYet",
           "CronJob " + name + " runs restore drills \"" + drill.schedule + "\" in " + zone
-              + (Boolean.TRUE.equals(drill.suspend) ? " (suspended)" : "") + "; no drill has finished yet",
+              + (Boolean.TRUE.equals(drill.suspend) ? " (suspended)" : "") + "; no drill has finished yet"
+              + (valid ? "" : " (the CronJob is not applied while the DatabaseBackup is not Ready)"),
           generation, now);
     } else {
       status.conditions = Conditions.set(status.conditions, CONDITION, d.succeeded, d.succeeded ? PASSED : FAILED,

@@ -280,6 +280,30 @@ class RestoreDrillLifecycleTest {
   }
 
   @Test
+  void aDrillPodThatLeftNoReportFailsWithTheJobsReason() throws Exception {
+    String ns = namespace("dbb-drill-deadline");
+    // activeDeadlineSeconds or an eviction past scratchSizeLimit: the pod is killed before the agent writes its result
+    sim().jobs().when(j -> ns.equals(j.getMetadata().getNamespace()) && DrillJobs.isDrill(j))
+        .run(job -> JobResult.failure("DeadlineExceeded", "Job was active longer than specified deadline"));
+    client.resource(sample(ns)).create();
+    eventually(() -> assertThat(client.batch().v1().cronjobs().inNamespace(ns).withName("mongo-prod-drill").get()).isNotNull());
+    scheduledDrill(ns, "mongo-prod-drill-1");
+    eventually(() -> {
+      DatabaseBackupStatus s = status(ns);
+      assertThat(s.lastDrill).isNotNull();
+      assertThat(s.lastDrill.succeeded).isFalse();
+      assertThat(s.lastDrill.object).isNull();
+      assertThat(s.lastDrill.lastPassedTime).isNull();
+      assertThat(s.lastDrill.message).contains("DeadlineExceeded").contains("kubectl logs job/mongo-prod-drill-1");
+      Condition c = condition(s, "RestoreDrill").orElseThrow(() -> new AssertionError("no condition"));
+      assertThat(c.getReason()).isEqualTo("DrillFailed");
+    });
+    assertThat(registry.find("turnout.backup.drill.last.success.timestamp.seconds").tags("namespace", ns).gauge())
+        .as("no drill passed yet").isNull();
+    eventually(() -> assertThat(drills(ns, "failed")).isEqualTo(1.0));
+  }
+
+  @Test
   void aForeignCronJobWithTheDrillsNameIsNeverAdopted() throws Exception {
     String ns = namespace("dbb-drill-conflict");
     client.resource(new io.fabric8.kubernetes.api.model.batch.v1.CronJobBuilder()
