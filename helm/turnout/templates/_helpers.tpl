@@ -66,6 +66,11 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 - apiGroups: [batch]
   resources: [jobs, cronjobs]
   verbs: [get, list, watch, create, update, patch]
+# a DatabaseBackup's drill CronJob (<name>-drill) is deleted when its spec.drill is removed (only one the DatabaseBackup
+# owns; its Jobs go with it through their ownerReferences)
+- apiGroups: [batch]
+  resources: [cronjobs]
+  verbs: [delete]
 # Secrets and ConfigMaps are never written. list/watch: the AppRelease controller keeps an informer cache of them (only a
 # digest per key, no values; Helm release and service-account-token Secrets not listed) so that a change of one a pod
 # template uses is a new revision at once and an unchanged release reads nothing; get: the Secrets of DatabaseBackups

@@ -30,7 +30,8 @@ import java.util.Map;
 
 /**
  * Pure functions from the custom resources to the batch/v1 objects that run the backup agent. Secrets reach the pod
- * only through secretKeyRef env (read by the kubelet at pod start), never as literal values.
+ * only through secretKeyRef env (read by the kubelet at pod start), never as literal values. The restore drill's CronJob
+ * is built from the same parts in {@link DrillJobs}.
  */
 public final class BackupJobFactory {
   public static final String BACKUP_LABEL = "turnout.dev/backup";
@@ -219,7 +220,7 @@ public final class BackupJobFactory {
     return spec.verify.scratchSizeLimit == null ? "10Gi" : spec.verify.scratchSizeLimit;
   }
 
-  private static JobSpec jobSpec(
+  static JobSpec jobSpec(
       String image,
       Settings settings,
       String subcommand,
@@ -303,7 +304,7 @@ public final class BackupJobFactory {
   }
 
   /** The Jobs' S3 env: jobCredentialsSecretRef when set (put/get/list, no delete), else credentialsSecretRef. */
-  private static List<EnvVar> s3Env(StorageSpec.S3Spec s3) {
+  static List<EnvVar> s3Env(StorageSpec.S3Spec s3) {
     StorageSpec.CredentialsRef cred = s3.jobCredentials();
     List<EnvVar> env = new ArrayList<>();
     env.add(secretEnv("AWS_ACCESS_KEY_ID", new SecretKeyRef(cred.name, cred.accessKeyIdKeyOrDefault())));
@@ -334,7 +335,7 @@ public final class BackupJobFactory {
    * CronJob's Job names are not known in advance). The agent writes it into the manifest, and the operator counts a
    * succeeded Job as a backup only when a manifest names it.
    */
-  private static EnvVar jobNameEnv() {
+  static EnvVar jobNameEnv() {
     return new EnvVarBuilder()
         .withName("JOB_NAME")
         .withNewValueFrom()
@@ -345,7 +346,7 @@ public final class BackupJobFactory {
         .build();
   }
 
-  private static EnvVar env(String name, String value) {
+  static EnvVar env(String name, String value) {
     return new EnvVarBuilder().withName(name).withValue(value).build();
   }
 
@@ -356,7 +357,7 @@ public final class BackupJobFactory {
     return labels;
   }
 
-  private static ObjectMeta meta(HasMetadata owner, String name, Map<String, String> labels) {
+  static ObjectMeta meta(HasMetadata owner, String name, Map<String, String> labels) {
     ObjectMetaBuilder b =
         new ObjectMetaBuilder()
             .withName(name)
@@ -368,7 +369,7 @@ public final class BackupJobFactory {
     return b.build();
   }
 
-  private static String timeZone(DatabaseBackupSpec spec) {
+  static String timeZone(DatabaseBackupSpec spec) {
     return spec.timeZone == null || spec.timeZone.isBlank() ? "Etc/UTC" : spec.timeZone;
   }
 

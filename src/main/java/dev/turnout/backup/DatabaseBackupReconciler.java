@@ -66,6 +66,7 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
   @Inject BackupMetrics metrics;
   @Inject WriteCounter writes;
   @Inject BackupJobFactory.Settings settings;
+  @Inject RestoreDrills drills;
 
   /** Per DatabaseBackup (namespace/name): when S3 was last read and which finished Jobs had been seen then. */
   private final Map<String, S3View> views = new ConcurrentHashMap<>();
@@ -90,10 +91,12 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
 
   @Override
   public List<EventSource<?, DatabaseBackup>> prepareEventSources(EventSourceContext<DatabaseBackup> context) {
-    return List.of(
+    List<EventSource<?, DatabaseBackup>> sources = new ArrayList<>(List.of(
         OwnedInformers.byOwnerLabel(CronJob.class, DatabaseBackup.class, Labels.BACKUP, context),
         OwnedInformers.byOwnerLabel(Job.class, DatabaseBackup.class, Labels.BACKUP, context),
-        RestoresInUse.eventSource(context));
+        RestoresInUse.eventSource(context)));
+    sources.addAll(RestoreDrills.eventSources(context)); // drill CronJobs and Jobs (spec.drill)
+    return sources;
   }
 
   @Override
@@ -289,6 +292,9 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
 
     PointInTime.Verdict pit = PointInTime.of(last, spec.mongodb.databases);
     status.conditions = Conditions.set(status.conditions, PointInTime.CONDITION, pit.status(), pit.reason(), pit.message(), generation, now);
+
+    // ---- restore drills (spec.drill): their CronJob, status.lastDrill and the RestoreDrill condition
+    drills.reconcile(backup, status, context, problems.isEmpty(), settings, now);
 
     DatabaseBackup written = StatusPatcher.patchStatus(client, backup, before, status, writes);
     if (written != null) {

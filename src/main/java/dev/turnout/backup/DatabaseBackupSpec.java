@@ -47,6 +47,12 @@ public class DatabaseBackupSpec {
   @JsonPropertyDescription("How each backup is verified after its upload.")
   public VerifySpec verify;
 
+  @JsonPropertyDescription(
+      "Restore drills on a schedule: the newest verified backup restored into a throwaway mongod in the drill pod and"
+          + " every collection counted against its manifest; the result in status.lastDrill and the RestoreDrill"
+          + " condition. Read-only on S3; the drill pod gets no MongoDB credentials. Absent: no drills.")
+  public DrillSpec drill;
+
   @Default("3600")
   @Min(10)
   @Max(86400)

@@ -14,7 +14,8 @@ public class DatabaseBackupStatus {
   @JsonPropertyDescription(
       "Ready, LastBackupSucceeded, Verified, StorageReachable (False: StorageError or StorageTimeout), StorageShared"
           + " (True: another DatabaseBackup uses an overlapping bucket and prefix; each keeps and prunes only the backups"
-          + " whose manifest names it as owner).")
+          + " whose manifest names it as owner), RestoreDrill (with spec.drill: True DrillPassed, False DrillFailed, Unknown"
+          + " NoDrillYet).")
   public List<Condition> conditions = new ArrayList<>();
 
   @JsonPropertyDescription("When the CronJob last started a backup.")
@@ -49,6 +50,9 @@ public class DatabaseBackupStatus {
       "Backup Jobs of this DatabaseBackup that have not finished yet (scheduled and on-demand), oldest first. An"
           + " AppRelease's backupBeforePromotion waits for one of these instead of asking for another backup.")
   public List<RunningJob> runningJobs;
+
+  @JsonPropertyDescription("The newest finished restore drill (spec.drill); absent when no drill is configured.")
+  public LastDrill lastDrill;
 
   @JsonPropertyDescription(
       "Newest backup Job that exited 0 and was checked against storage (its manifest looked up once), so that it is"

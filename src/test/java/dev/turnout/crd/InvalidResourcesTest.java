@@ -120,6 +120,17 @@ class InvalidResourcesTest {
             "spec.schedule: Required value"),
         bad("DatabaseBackup with a prefix not ending in /", DATABASE_BACKUP, e -> e.set("spec.storage.s3.prefix", "prod"),
             "spec.storage.s3.prefix: Invalid value: \"prod\": should match"),
+        // restore drills (issue 11, beyond the anchors)
+        bad("DatabaseBackup drill without schedule", DATABASE_BACKUP, e -> e.set("spec.drill", "{suspend: true}"),
+            "spec.drill.schedule: Required value"),
+        bad("DatabaseBackup drill with schedule 'weekly'", DATABASE_BACKUP, e -> e.set("spec.drill", "{schedule: weekly}"),
+            "spec.drill.schedule: Invalid value: \"weekly\": should match"),
+        bad("DatabaseBackup drill with a 10 s deadline", DATABASE_BACKUP,
+            e -> e.set("spec.drill", "{schedule: '0 5 * * 0', activeDeadlineSeconds: 10}"),
+            "spec.drill.activeDeadlineSeconds: Invalid value: 10: should be greater than or equal to 60"),
+        bad("DatabaseBackup drill with a scratch size of 'lots'", DATABASE_BACKUP,
+            e -> e.set("spec.drill", "{schedule: '0 5 * * 0', scratchSizeLimit: lots}"),
+            "spec.drill.scratchSizeLimit: Invalid value: \"lots\": should match"),
         // issue 11 item 6: mongodump dumps one database or all; the agent exits 2 on more, so the API server refuses it
         bad("DatabaseBackup listing two databases", DATABASE_BACKUP, e -> e.set("spec.mongodb.databases", "[app, billing]"),
             "spec.mongodb: Invalid value: \"object\": databases lists at most one database (empty: all); create one"

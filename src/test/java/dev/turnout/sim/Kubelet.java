@@ -100,6 +100,11 @@ final class Kubelet {
       }
       return;
     }
+    if (node == null && JobPods.isTerminal(pod)) {
+      // a pod that ended (restartPolicy Never, as Jobs' pods) is never started again; tests on the embedded cluster
+      // leave a Job's pod terminated with its termination message, as the kubelet would (RestoreDrillLifecycleTest)
+      return;
+    }
     if (node != null) {
       if (pod.getSpec().getNodeName() == null) {
         bind(pod); // the pod's update event brings it back here, scheduled

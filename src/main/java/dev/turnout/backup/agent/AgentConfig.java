@@ -17,9 +17,10 @@ import java.util.Map;
  * MONGO_SERVER_SELECTION_TIMEOUT_MS (default 30000, the driver's); JOB_NAME (the Job's name, from the pod's
  * job-name label, recorded in the manifest so the operator can tell which Job wrote which backup); OWNER_NAMESPACE,
  * OWNER_NAME, OWNER_UID (the DatabaseBackup the Job runs for: recorded in the manifest of a backup, and the owner whose
- * backups {@code latest} and verification consider); POINT_IN_TIME (restores: IfAvailable, the default, replays the
- * oplog of a backup taken with mongodump --oplog through a throwaway mongod, Required refuses a backup without one, Off
- * never replays; see {@link PointInTimeRestore}). {@link #toString()} shows no secret.
+ * backups {@code latest}, verification and the {@code drill} command consider: a drill restores the newest verified
+ * one into the throwaway mongod at MONGOD); POINT_IN_TIME (restores: IfAvailable, the default, replays the oplog of a
+ * backup taken with mongodump --oplog through a throwaway mongod, Required refuses a backup without one, Off never
+ * replays; see {@link PointInTimeRestore}). {@link #toString()} shows no secret.
  */
 public record AgentConfig(
     String mongodbUri,

@@ -14,7 +14,7 @@ import java.util.Map;
  * The backup agent's command line, a second entrypoint of the operator's build:
  *
  * <pre>
- * java -cp 'quarkus-app/app/*:quarkus-app/lib/main/*' dev.turnout.backup.agent.AgentMain backup|verify|backup-and-verify|restore
+ * java -cp 'quarkus-app/app/*:quarkus-app/lib/main/*' dev.turnout.backup.agent.AgentMain backup|verify|backup-and-verify|restore|drill
  * </pre>
  *
  * Settings come from environment variables only ({@link AgentConfig}). Progress and errors go to stderr; the last line
@@ -49,11 +49,16 @@ public final class AgentMain {
     String command = args.length == 1 ? args[0] : "";
     BackupAgent agent = null;
     try {
-      if (!command.matches("backup|verify|restore|backup-and-verify")) {
-        throw new AgentException("usage: AgentMain backup|verify|backup-and-verify|restore (settings from environment)", 2);
+      if (!command.matches("backup|verify|restore|backup-and-verify|drill")) {
+        throw new AgentException("usage: AgentMain backup|verify|backup-and-verify|restore|drill (settings from environment)", 2);
       }
       AgentConfig cfg = AgentConfig.fromEnv(env);
-      cfg.require(!command.equals("verify"));
+      // verify and drill read S3 only; a drill restores into its own throwaway mongod and gets no MONGODB_URI
+      cfg.require(!command.equals("verify") && !command.equals("drill"));
+      if (command.equals("drill")) {
+        emit(out, env, new RestoreDrill(cfg, err).run());
+        return 0;
+      }
       agent = new BackupAgent(cfg, clock, err);
       Map<String, Object> result =
           switch (command) {
@@ -100,6 +105,9 @@ public final class AgentMain {
   private static Map<String, Object> failure(String command, BackupAgent agent, String message, AgentException e) {
     Map<String, Object> r =
         "restore".equals(command) && agent != null ? restoreResult(agent, null, message) : new LinkedHashMap<>();
+    if (e instanceof RestoreDrill.Failed f) {
+      r.putAll(f.details); // which backup the drill restored, and the collections whose counts differ
+    }
     r.put("command", command);
     r.put("ok", false);
     r.put("error", message);

@@ -57,7 +57,9 @@ final class ScratchRestore {
       MongoUri scratch = MongoUri.parse("mongodb://127.0.0.1:" + port + "/");
       new StagedRestore(cfg.mongorestore(), log).run(plan, scratch, true, archive, "verify", false, cfg.serverSelectionTimeoutMs());
     } catch (AgentException e) {
-      throw new AgentException("RestoreTest: " + e.getMessage());
+      AgentException wrapped = new AgentException("RestoreTest: " + e.getMessage());
+      wrapped.initCause(e); // a drill names the collections of a CountMismatch
+      throw wrapped;
     } finally {
       deleteTree(dbpath);
     }

@@ -65,7 +65,9 @@ final class StagedRestore {
         throw e;
       } catch (AgentException e) {
         dropQuietly(target, dbs, stagingPrefix);
-        throw new RestoreFailed(e.getMessage() + "; the target is unchanged (staging collections dropped)", true);
+        RestoreFailed f = new RestoreFailed(e.getMessage() + "; the target is unchanged (staging collections dropped)", true);
+        f.initCause(e); // a drill names the collections of a CountMismatch
+        throw f;
       }
       if (!swap) {
         target.dropCollectionsStartingWith(dbs, stagingPrefix);
@@ -144,15 +146,17 @@ final class StagedRestore {
       got.putAll(target.counts(recount, true));
     }
     List<String> diffs = new ArrayList<>();
+    List<String> differing = new ArrayList<>();
     for (Move m : moves) {
       Long n = got.get(m.staging());
       if (n == null || n != m.expectedDocuments()) {
         diffs.add(m.source() + " -> " + m.target() + ": manifest " + m.expectedDocuments() + ", restored "
             + (n == null ? "nothing" : n));
+        differing.add(m.source());
       }
     }
     if (!diffs.isEmpty()) {
-      throw new AgentException("document counts differ from the manifest: " + String.join("; ", diffs));
+      throw new CountMismatch("document counts differ from the manifest: " + String.join("; ", diffs), differing);
     }
   }
 
