@@ -15,8 +15,8 @@ import java.util.List;
  * full: issue 11 item 5). java.io.tmpdir is the Job's /tmp emptyDir, whose sizeLimit bounds the data. Closing stops it
  * and deletes its data.
  *
- * <p>The same steps as {@link ScratchRestore}'s RestoreTest mongod, in a class of its own so the point-in-time restore
- * can keep one alive across two tool runs; ScratchRestore can move onto it once the parallel changes are merged.
+ * <p>Used by RestoreTest verification and drills ({@link ScratchRestore}) and kept alive across two tool runs by the
+ * point-in-time restore ({@link PointInTimeRestore}).
  */
 final class ScratchMongod implements AutoCloseable {
   private final Path dbpath;
