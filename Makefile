@@ -26,11 +26,12 @@ controlplane:
 build:
 	$(MVN) -q package -DskipTests
 
-## crds: regenerate crds/ from the Java types, and k8s/base + k8s/overlays from the chart (tests fail while either is
-## out of date)
+## crds: regenerate crds/ from the Java types, then docs/reference/ from crds/, and k8s/base + k8s/overlays from the
+## chart (tests fail while any of them is out of date)
 crds:
 	$(MVN) -q test -Dtest=CrdsUpToDateTest -Dturnout.crds.write=true -Djacoco.skip=true
-	$(MVN) -q test -Dtest=ManifestsUpToDateTest -Dturnout.manifests.write=true -Djacoco.skip=true
+	$(MVN) -q test -Dtest=ReferenceDocsUpToDateTest,ManifestsUpToDateTest -Dturnout.crds.write=true \
+	  -Dturnout.manifests.write=true -Djacoco.skip=true
 
 ## bench: benchmarks that print figures, never assert them (not part of `make test`; the classes have no Test
 ## suffix): switch and revert latency (p50/p99 over 50 releases), release scale, probe throughput. Each benchmark
