@@ -17,7 +17,10 @@ import java.util.Map;
  * MONGO_SERVER_SELECTION_TIMEOUT_MS (default 30000, the driver's); JOB_NAME (the Job's name, from the pod's
  * job-name label, recorded in the manifest so the operator can tell which Job wrote which backup); OWNER_NAMESPACE,
  * OWNER_NAME, OWNER_UID (the DatabaseBackup the Job runs for: recorded in the manifest of a backup, and the owner whose
- * backups {@code latest} and verification consider). {@link #toString()} shows no secret.
+ * backups {@code latest} and verification consider). Encryption ({@link AgentEncryption}): ENCRYPTION_KEY_DIR (the
+ * mount path of the key Secret, one file per key id), ENCRYPTION_KEY_ID (the key new backups use; reads use the key id
+ * their manifest names), S3_SSE (AES256 | aws:kms) and S3_SSE_KMS_KEY_ID (server-side encryption asked on every
+ * write). {@link #toString()} shows no secret.
  */
 public record AgentConfig(
     String mongodbUri,
@@ -40,7 +43,8 @@ public record AgentConfig(
     int serverSelectionTimeoutMs,
     String ownerNamespace,
     String ownerName,
-    String ownerUid) {
+    String ownerUid,
+    AgentEncryption encryption) {
 
   public static AgentConfig fromEnv(Map<String, String> env) {
     S3Settings s3 =
@@ -93,7 +97,8 @@ public record AgentConfig(
         serverSelectionTimeout(env.get("MONGO_SERVER_SELECTION_TIMEOUT_MS")),
         blankToNull(env.get("OWNER_NAMESPACE")),
         blankToNull(env.get("OWNER_NAME")),
-        blankToNull(env.get("OWNER_UID")));
+        blankToNull(env.get("OWNER_UID")),
+        AgentEncryption.fromEnv(env));
   }
 
   /** The DatabaseBackup this Job runs for, or null when OWNER_NAME is not set (a Job of an older operator, a CLI run). */
