@@ -51,7 +51,7 @@ final class ArchiveKeys {
     }
     byte[] key;
     try {
-      key = Base64.getMimeDecoder().decode(text);
+      key = Base64.getDecoder().decode(text.replaceAll("\\s", ""));
     } catch (IllegalArgumentException e) {
       throw new AgentException("encryption key id " + keyId + " in " + where + " is not base64 (make one with"
           + " `openssl rand -base64 32`)", 2);
