@@ -164,6 +164,9 @@ public class BackupAgent {
         restoreTest(key, m);
       }
     } catch (AgentException e) {
+      if (e.exitCode() == 2) {
+        throw e; // our settings (e.g. the key the manifest names is not mounted), not the backup, are at fault
+      }
       error = e.getMessage();
     }
     m.verified = error == null;
@@ -213,7 +216,7 @@ public class BackupAgent {
       // the whole object, gzip to its end included: a cut archive is refused before mongorestore sees a byte
       etag = objects.check(key, m, true);
     } catch (AgentException e) {
-      throw new AgentException(e.getMessage() + "; refusing to restore");
+      throw new AgentException(e.getMessage() + "; refusing to restore", e.exitCode()); // 2: e.g. its key is missing
     }
     MongoUri target = MongoUri.parse(cfg.mongodbUri());
     RestorePlan plan = RestorePlan.of(m.counts, cfg.nsFrom(), cfg.nsTo(), cfg.restoreId());
