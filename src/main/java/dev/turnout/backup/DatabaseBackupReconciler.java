@@ -437,6 +437,7 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
     if (spec.storage.s3.jobCredentialsSecretRef != null) {
       spec.storage.s3.jobCredentialsSecretRef.problem(client, ns, "spec.storage.s3.jobCredentialsSecretRef").ifPresent(problems::add);
     }
+    spec.storage.encryptionProblem(client, ns, "spec.storage.clientSideEncryption.keySecretRef").ifPresent(problems::add);
     // the CRD refuses more than one since issue 11; this catches those created under an older CRD (the agent exits 2)
     if (spec.mongodb.databases != null && spec.mongodb.databases.size() > 1) {
       problems.add("spec.mongodb.databases lists " + spec.mongodb.databases.size() + " databases, but mongodump dumps one"
