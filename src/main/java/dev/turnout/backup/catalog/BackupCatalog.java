@@ -284,6 +284,15 @@ public class BackupCatalog {
   }
 
   /**
+   * Why one backup may not be deleted now (S3 Object Lock on its archive or manifest: {@link ObjectLocks}), or empty.
+   * HEAD requests only; {@code fallbackNow} is used only when S3 sends no Date.
+   */
+  public Optional<String> objectLockHold(String archiveKey, Instant fallbackNow) {
+    requireOurs(archiveKey);
+    return ObjectLocks.hold(s3, bucket, List.of(archiveKey, BackupKeys.manifestKeyForArchive(archiveKey)), fallbackNow);
+  }
+
+  /**
    * Deletes one backup: manifest first (so it stops counting at once), then the verification marker if any, then the
    * archive. Refuses keys outside Turnout's layout.
    */
