@@ -136,7 +136,8 @@ public class BackupAgent {
         catalog.writeManifest(m);
         return null;
       });
-      log.println("backup: wrote s3://" + bucket() + "/" + key + " (" + size + " bytes, sha256 " + m.sha256 + ") and its manifest");
+      log.println("backup: wrote s3://" + bucket() + "/" + key + " (" + size + " bytes, sha256 " + m.sha256
+          + (m.clientSideKeyId() == null ? "" : ", encrypted with key id " + m.clientSideKeyId()) + ") and its manifest");
       return m;
     }
   }
