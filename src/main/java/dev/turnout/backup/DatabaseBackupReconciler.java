@@ -351,7 +351,7 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
     }
     List<BackupCatalog.Entry> kept = r.kept();
     status.backups = kept.stream().map(DatabaseBackupReconciler::record).toList();
-    ObjectLockStatus.apply(status.backups, before, r.objectLockHeld(), events, backup);
+    metrics.objectLockHeld(backup, ObjectLockStatus.apply(status.backups, before, r.objectLockHeld(), events, backup));
     BackupRecord newest = status.backups.isEmpty() ? null : status.backups.get(0);
     BackupRecord old = before == null ? null : before.lastSuccessfulBackup;
     if (newest != null && (old == null || !Objects.equals(old.object, newest.object))) {

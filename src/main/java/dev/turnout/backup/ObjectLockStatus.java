@@ -17,9 +17,9 @@ final class ObjectLockStatus {
 
   /**
    * Sets objectLock on {@code records}: from this pass's findings when retention ran ({@code held} non-null), else as
-   * the previous status had it. Emits ObjectLockHeld for backups not held before.
+   * the previous status had it. Emits ObjectLockHeld for backups not held before. Returns how many are held.
    */
-  static void apply(List<BackupRecord> records, DatabaseBackupStatus before, Map<String, String> held, EventRecorder events,
+  static long apply(List<BackupRecord> records, DatabaseBackupStatus before, Map<String, String> held, EventRecorder events,
       DatabaseBackup backup) {
     Map<String, String> previous = new HashMap<>();
     if (before != null && before.backups != null) {
@@ -32,6 +32,7 @@ final class ObjectLockStatus {
             + r.objectLock + "; it is pruned once S3 allows");
       }
     }
+    return records.stream().filter(r -> r.objectLock != null).count();
   }
 
   /** Whether the last status holds a backup by Object Lock: retention then runs on every storage read. */

@@ -179,7 +179,8 @@ class ObjectLockRetentionTest {
     before.backups = List.of(record("prod/a2"), record("prod/a1"));
 
     List<DatabaseBackupStatus.BackupRecord> first = List.of(record("prod/a2"), record("prod/a1"));
-    ObjectLockStatus.apply(first, before, Map.of("prod/a1", "a1: legal hold"), recorder, backup);
+    assertThat(ObjectLockStatus.apply(first, before, Map.of("prod/a1", "a1: legal hold"), recorder, backup))
+        .as("the turnout_backup_object_lock_held gauge").isEqualTo(1);
     assertThat(first.get(1).objectLock).isEqualTo("a1: legal hold");
     assertThat(first.get(0).objectLock).isNull();
     assertThat(events).hasSize(1).first().asString().startsWith("ObjectLockHeld: retention keeps prod/a1");
@@ -195,7 +196,7 @@ class ObjectLockRetentionTest {
 
     // pruned at last: gone from the list, nothing held any more
     List<DatabaseBackupStatus.BackupRecord> fourth = List.of(record("prod/a2"));
-    ObjectLockStatus.apply(fourth, status(third), Map.of(), recorder, backup);
+    assertThat(ObjectLockStatus.apply(fourth, status(third), Map.of(), recorder, backup)).isZero();
     assertThat(ObjectLockStatus.anyHeld(status(fourth))).isFalse();
   }
 
