@@ -86,7 +86,8 @@ final class ArchiveCrypto {
     }
     StreamingAead aead = aead(keys.key(keyId, "backup " + objectKey));
     try {
-      return new DecryptingStream(aead.newDecryptingStream(stored, aad(objectKey, m.owner)), objectKey, keyId);
+      SourceErrors source = new SourceErrors(stored);
+      return new DecryptingStream(aead.newDecryptingStream(source, aad(objectKey, m.owner)), source, objectKey, keyId);
     } catch (GeneralSecurityException | IOException e) {
       throw new AgentException("decrypting " + objectKey + " with key id " + keyId + " failed: " + e.getMessage());
     }
@@ -116,11 +117,13 @@ final class ArchiveCrypto {
 
   /** Names the archive and key id in Tink's failures (wrong key, tampered or swapped archive, cut off). */
   private static final class DecryptingStream extends FilterInputStream {
+    private final SourceErrors source;
     private final String objectKey;
     private final String keyId;
 
-    DecryptingStream(InputStream in, String objectKey, String keyId) {
+    DecryptingStream(InputStream in, SourceErrors source, String objectKey, String keyId) {
       super(in);
+      this.source = source;
       this.objectKey = objectKey;
       this.keyId = keyId;
     }
@@ -139,11 +142,42 @@ final class ArchiveCrypto {
       } catch (DecryptionFailed e) {
         throw e;
       } catch (IOException e) {
-        if (e.getCause() instanceof GeneralSecurityException || String.valueOf(e.getMessage()).contains("ecrypt")) {
-          throw new DecryptionFailed("archive " + objectKey + " does not decrypt with encryption key id " + keyId
-              + " (" + e.getMessage() + "): a wrong key under that id, an altered or cut-off object, or an archive"
-              + " copied from another backup", e);
+        if (source.failed) {
+          throw e; // reading the object failed (network, or VerifyingStream's second-read check): not a crypto verdict
         }
+        // Tink's own failures ("Tag mismatch!", "Ciphertext is too short", ...): first line only, the rest is its state
+        String why = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+        throw new DecryptionFailed("archive " + objectKey + " does not decrypt with encryption key id " + keyId
+            + " (" + why + "): a wrong key under that id, an altered or cut-off object, or an archive"
+            + " copied from another backup", e);
+      }
+    }
+  }
+
+  /** Remembers whether the stored object's stream itself failed, to tell its errors from Tink's verdicts. */
+  private static final class SourceErrors extends FilterInputStream {
+    volatile boolean failed;
+
+    SourceErrors(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public int read() throws IOException {
+      try {
+        return in.read();
+      } catch (IOException e) {
+        failed = true;
+        throw e;
+      }
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      try {
+        return in.read(b, off, len);
+      } catch (IOException e) {
+        failed = true;
         throw e;
       }
     }

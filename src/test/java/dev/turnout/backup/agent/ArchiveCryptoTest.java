@@ -105,9 +105,30 @@ class ArchiveCryptoTest {
     byte[] stored = encrypt("k1", KEY, OWNER);
     // header + three full 1 MiB ciphertext segments: the last segment (marked last) is missing
     byte[] cutAtSegment = Arrays.copyOf(stored, 3 * (1 << 20));
-    assertThatThrownBy(() -> decrypt(cutAtSegment, KEY, manifest("k1", OWNER))).isInstanceOf(IOException.class);
+    assertThatThrownBy(() -> decrypt(cutAtSegment, KEY, manifest("k1", OWNER)))
+        .isInstanceOf(ArchiveCrypto.DecryptionFailed.class);
     assertThatThrownBy(() -> decrypt(Arrays.copyOf(stored, stored.length - 1), KEY, manifest("k1", OWNER)))
-        .isInstanceOf(IOException.class);
+        .isInstanceOf(ArchiveCrypto.DecryptionFailed.class);
+    assertThatThrownBy(() -> decrypt(Arrays.copyOf(stored, 10), KEY, manifest("k1", OWNER))) // inside the header
+        .isInstanceOf(ArchiveCrypto.DecryptionFailed.class).hasMessageNotContaining("\n");
+  }
+
+  @Test
+  void aFailingObjectStreamIsNotMistakenForADecryptionVerdict() throws IOException {
+    byte[] stored = encrypt("k1", KEY, OWNER);
+    InputStream broken = new java.io.FilterInputStream(new ByteArrayInputStream(stored)) {
+      int n;
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        if ((n += len) > 2 * (1 << 20)) {
+          throw new IOException("connection reset");
+        }
+        return super.read(b, off, len);
+      }
+    };
+    assertThatThrownBy(() -> crypto(null).forReading(broken, KEY, manifest("k1", OWNER)).readAllBytes())
+        .isNotInstanceOf(ArchiveCrypto.DecryptionFailed.class).hasMessage("connection reset");
   }
 
   @Test
