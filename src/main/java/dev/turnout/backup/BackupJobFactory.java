@@ -177,7 +177,7 @@ public final class BackupJobFactory {
     // IfAvailable | Required | Off: the agent replays the oplog of a point-in-time backup unless Off
     env.add(env("POINT_IN_TIME", spec.pointInTime == null ? "IfAvailable" : spec.pointInTime.name()));
     String image = spec.image != null ? spec.image : settings.agentImage();
-    JobSpec jobSpec = jobSpec(image, settings, "restore", env, null, 0, null, labels, tmpSizeLimit);
+    JobSpec jobSpec = EncryptionJobs.withKeys(jobSpec(image, settings, "restore", env, null, 0, null, labels, tmpSizeLimit), storage);
     return new JobBuilder().withMetadata(meta(restore, restoreJobName(restore), labels)).withSpec(jobSpec).build();
   }
 
@@ -197,7 +197,7 @@ public final class BackupJobFactory {
     env.add(env("OWNER_NAME", backup.getMetadata().getName()));
     env.add(env("OWNER_UID", backup.getMetadata().getUid()));
     String image = spec.image != null ? spec.image : settings.agentImage();
-    return jobSpec(
+    return EncryptionJobs.withKeys(jobSpec(
         image,
         settings,
         "backup-and-verify",
@@ -206,7 +206,7 @@ public final class BackupJobFactory {
         orDefault(spec.backoffLimit, 1),
         spec.resources,
         backupLabels(backup),
-        scratchSize(spec));
+        scratchSize(spec)), spec.storage);
   }
 
   /** /tmp of Jobs that keep only small files there (the 0600 --config file of each tool run). */
@@ -314,6 +314,7 @@ public final class BackupJobFactory {
     env.add(env("S3_BUCKET", s3.bucket));
     env.add(env("S3_PREFIX", orDefault(s3.prefix, "")));
     env.add(env("S3_FORCE_PATH_STYLE", String.valueOf(Boolean.TRUE.equals(s3.forcePathStyle))));
+    env.addAll(EncryptionJobs.sseEnv(s3));
     return env;
   }
 

@@ -45,6 +45,11 @@ public class BackupMetrics {
     }
   }
 
+  /** Backups retention would prune but S3 Object Lock still holds (status.backups[].objectLock). */
+  public void objectLockHeld(DatabaseBackup b, long backups) {
+    gauge("turnout.backup.object.lock.held", "Backups retention would prune but S3 Object Lock still holds", b).set(backups);
+  }
+
   public void pruned(DatabaseBackup b, int objects) {
     Counter.builder("turnout.backup.pruned")
         .description("Backups deleted by retention")

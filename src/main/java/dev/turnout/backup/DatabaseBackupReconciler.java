@@ -359,6 +359,7 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
     }
     List<BackupCatalog.Entry> kept = r.kept();
     status.backups = kept.stream().map(DatabaseBackupReconciler::record).toList();
+    metrics.objectLockHeld(backup, ObjectLockStatus.apply(status.backups, before, r.objectLockHeld(), events, backup));
     BackupRecord newest = status.backups.isEmpty() ? null : status.backups.get(0);
     BackupRecord old = before == null ? null : before.lastSuccessfulBackup;
     if (newest != null && (old == null || !Objects.equals(old.object, newest.object))) {
@@ -445,6 +446,7 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
     if (spec.storage.s3.jobCredentialsSecretRef != null) {
       spec.storage.s3.jobCredentialsSecretRef.problem(client, ns, "spec.storage.s3.jobCredentialsSecretRef").ifPresent(problems::add);
     }
+    spec.storage.encryptionProblem(client, ns, "spec.storage.clientSideEncryption.keySecretRef").ifPresent(problems::add);
     // the CRD refuses more than one since issue 11; this catches those created under an older CRD (the agent exits 2)
     if (spec.mongodb.databases != null && spec.mongodb.databases.size() > 1) {
       problems.add("spec.mongodb.databases lists " + spec.mongodb.databases.size() + " databases, but mongodump dumps one"

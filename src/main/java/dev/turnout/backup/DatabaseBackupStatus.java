@@ -94,6 +94,12 @@ public class DatabaseBackupStatus {
 
     @JsonPropertyDescription("replicaSet, standalone, sharded or unknown: how the server answered hello when the backup started.")
     public String topology;
+
+    @JsonPropertyDescription(
+        "Set when retention would prune this backup but S3 Object Lock forbids deleting it yet (legal hold, or a"
+            + " GOVERNANCE/COMPLIANCE retain-until date after the S3 server's clock): which object and why. Retention"
+            + " tries again on later storage reads and prunes it once S3 allows.")
+    public String objectLock;
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -66,7 +66,8 @@ public final class DrillJobs {
     env.add(BackupJobFactory.env("OWNER_UID", backup.getMetadata().getUid()));
     String image = spec.image != null ? spec.image : settings.agentImage();
     DrillSpec drill = spec.drill;
-    return BackupJobFactory.jobSpec(
+    // encrypted backups: the key Secret mounted as for backups and restores (the manifest names the key id to use)
+    return EncryptionJobs.withKeys(BackupJobFactory.jobSpec(
         image,
         settings,
         "drill",
@@ -75,7 +76,7 @@ public final class DrillJobs {
         0,
         spec.resources,
         labels(backup),
-        drill.scratchSizeLimit == null ? DEFAULT_SCRATCH : drill.scratchSizeLimit);
+        drill.scratchSizeLimit == null ? DEFAULT_SCRATCH : drill.scratchSizeLimit), spec.storage);
   }
 
   public static boolean isDrill(Job job) {

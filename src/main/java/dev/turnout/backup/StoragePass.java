@@ -31,10 +31,12 @@ final class StoragePass {
    * @param listed every own backup with a manifest (archive present or not), for the verdict on a finished Job
    * @param kept own backups with their archive, after retention, newest first
    * @param others backups under the prefix that are not ours: owner ("DatabaseBackup ns/name" or no owner) to count
+   * @param objectLockHeld backups retention would prune but S3 Object Lock holds: key to why; null when retention did
+   *     not run on this pass (then nobody knows, and status keeps what the last pass that ran found)
    */
   record Result(
       List<BackupVerdict.Listed> listed, List<BackupCatalog.Entry> kept, List<String> pruned, List<String> aborted,
-      String abortError, TreeMap<String, Integer> others) {}
+      String abortError, TreeMap<String, Integer> others, java.util.Map<String, String> objectLockHeld) {}
 
   private StoragePass() {}
 
@@ -55,6 +57,7 @@ final class StoragePass {
         .toList();
     List<BackupCatalog.Entry> entries = own.stream().filter(BackupCatalog.Entry::archivePresent).toList();
     List<String> pruned = new ArrayList<>();
+    java.util.Map<String, String> held = null; // null: retention did not run on this pass
     List<BackupCatalog.Entry> kept = entries;
     Optional<BackupCatalog.Entry> newestVerified = entries.stream().filter(BackupCatalog.Entry::verified).findFirst();
     // pruning runs only after a new verified backup that this very DatabaseBackup (uid) wrote: never on the first read
@@ -71,11 +74,18 @@ final class StoragePass {
       // nor what an unfinished DatabaseRestore restores: its agent reads the object twice (check, then stream)
       prune.removeAll(in.inUse());
       kept = new ArrayList<>();
+      held = new java.util.TreeMap<>();
       for (BackupCatalog.Entry e : entries) {
-        if (prune.contains(e.archiveKey()) && catalog.owns(e) && e.manifest().owner != null) {
+        Optional<String> hold = Optional.empty();
+        if (prune.contains(e.archiveKey()) && catalog.owns(e) && e.manifest().owner != null
+            // S3 Object Lock: kept (and listed) until S3 allows the delete; a later pass tries again
+            && (hold = catalog.objectLockHold(e.archiveKey(), in.now())).isEmpty()) {
           catalog.delete(e.archiveKey());
           pruned.add(e.archiveKey());
         } else {
+          if (hold.isPresent()) {
+            held.put(e.archiveKey(), hold.get());
+          }
           kept.add(e);
         }
       }
@@ -96,7 +106,7 @@ final class StoragePass {
     } catch (SdkException e) {
       abortError = e.getMessage(); // the backups were read; stale uploads are tried again on the next pass
     }
-    return new Result(listed, List.copyOf(kept), pruned, aborted, abortError, others);
+    return new Result(listed, List.copyOf(kept), pruned, aborted, abortError, others, held);
   }
 
   /** Describes the backups under the prefix that are not this DatabaseBackup's; empty when there are none. */

@@ -84,6 +84,9 @@ final class StorageReads {
     DatabaseBackupSpec spec = backup.getSpec();
     String previousVerified = before == null || before.backups == null ? null
         : before.backups.stream().filter(b -> Boolean.TRUE.equals(b.verified)).map(b -> b.object).findFirst().orElse(null);
+    if (ObjectLockStatus.anyHeld(before)) {
+      previousVerified = null; // retention again on every read while S3 Object Lock holds a backup it would prune
+    }
     DatabaseBackupSpec.RetentionSpec r = spec.retention == null ? new DatabaseBackupSpec.RetentionSpec() : spec.retention;
     // an upload may belong to any DatabaseBackup on this prefix: stale only after the longest of their deadlines
     long deadline = deadline(backup);

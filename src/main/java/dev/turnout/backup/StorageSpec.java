@@ -14,6 +14,49 @@ public class StorageSpec {
   @JsonPropertyDescription("S3-compatible object storage.")
   public S3Spec s3;
 
+  @JsonPropertyDescription(
+      "Client-side encryption of the backup archives (streaming AES-256-GCM, Tink AES256_GCM_HKDF_1MB) with a key from"
+          + " a Secret, before anything leaves the pod. Each manifest records the key id its archive was encrypted with;"
+          + " restores and verification use that key from the same Secret. Default: archives are stored as mongodump"
+          + " wrote them (gzip).")
+  public ClientSideEncryption clientSideEncryption;
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class ClientSideEncryption {
+    @Required
+    @JsonPropertyDescription(
+        "Secret holding the keys, mounted into the backup, verify and restore Jobs: one entry per key, the entry's key"
+            + " is the key id and its value the base64 of 32 random bytes (openssl rand -base64 32). To rotate, add an"
+            + " entry and switch keyId; keep old entries as long as backups encrypted with them are kept.")
+    public SecretRef keySecretRef;
+
+    @Required
+    @Pattern("^[-._a-zA-Z0-9]{1,253}$")
+    @JsonPropertyDescription(
+        "Id (entry of keySecretRef) of the key new backups are encrypted with. Restores and verification use the key"
+            + " id recorded in each backup's manifest.")
+    public String keyId;
+
+    /** The problem with the key Secret (missing, or no entry keyId), naming the spec field; empty when fine. */
+    public java.util.Optional<String> problem(io.fabric8.kubernetes.client.KubernetesClient client, String namespace, String field) {
+      return dev.turnout.common.SecretChecks.missing(client, namespace, field, keySecretRef.name, java.util.List.of(keyId));
+    }
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class SecretRef {
+    @Required
+    @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+    @JsonPropertyDescription("Name of the Secret, in the namespace of the resource.")
+    public String name;
+  }
+
+  /** The key Secret's problem for a resource in {@code namespace}; empty without clientSideEncryption. */
+  public java.util.Optional<String> encryptionProblem(io.fabric8.kubernetes.client.KubernetesClient client, String namespace, String field) {
+    return clientSideEncryption == null || clientSideEncryption.keySecretRef == null ? java.util.Optional.empty()
+        : clientSideEncryption.problem(client, namespace, field);
+  }
+
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class S3Spec {
     @Pattern("^https?://.+")
@@ -53,9 +96,42 @@ public class StorageSpec {
             + " credentialsSecretRef to list and prune (retention). Default: the Jobs use credentialsSecretRef.")
     public CredentialsRef jobCredentialsSecretRef;
 
+    @JsonPropertyDescription(
+        "Server-side encryption S3 applies to every object Turnout writes (the x-amz-server-side-encryption header on"
+            + " uploads and manifests). Default: none asked for (the bucket's default encryption applies).")
+    public ServerSideEncryptionSpec serverSideEncryption;
+
     /** The credentials the Jobs get: jobCredentialsSecretRef when set, else credentialsSecretRef. */
     public CredentialsRef jobCredentials() {
       return jobCredentialsSecretRef != null ? jobCredentialsSecretRef : credentialsSecretRef;
+    }
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @io.fabric8.generator.annotation.ValidationRule(
+      value = "!has(self.kmsKeyId) || self.type == 'aws:kms'",
+      message = "kmsKeyId is only allowed with type aws:kms")
+  public static class ServerSideEncryptionSpec {
+    @Required
+    @com.fasterxml.jackson.annotation.JsonProperty("type")
+    @JsonPropertyDescription("AES256 (SSE-S3, keys managed by S3) or aws:kms (SSE-KMS).")
+    public SseType type;
+
+    @Size(min = 1, max = 2048)
+    @JsonPropertyDescription(
+        "aws:kms only: the KMS key (id, ARN or alias/...). Default: the account's AWS managed key aws/s3. The"
+            + " credentials of the Jobs need kms:GenerateDataKey (backups) and kms:Decrypt (restores) on it.")
+    public String kmsKeyId;
+  }
+
+  public enum SseType {
+    AES256,
+    @com.fasterxml.jackson.annotation.JsonProperty("aws:kms")
+    AWS_KMS;
+
+    /** The header's value. */
+    public String headerValue() {
+      return this == AES256 ? "AES256" : "aws:kms";
     }
   }
 

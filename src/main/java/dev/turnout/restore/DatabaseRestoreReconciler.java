@@ -308,6 +308,10 @@ public class DatabaseRestoreReconciler implements Reconciler<DatabaseRestore> {
             : "spec.backupRef: the Jobs' storage credentials Secret (jobCredentialsSecretRef, needed in this namespace)")
             .ifPresent(problems::add);
       }
+      // the restore Job mounts the key Secret in the restore's namespace
+      storage.encryptionProblem(client, ns, spec.backupRef == null ? "spec.storage.clientSideEncryption.keySecretRef"
+          : "spec.backupRef: the encryption key Secret (clientSideEncryption.keySecretRef, needed in this namespace)")
+          .ifPresent(problems::add);
     }
     return problems;
   }

@@ -135,6 +135,26 @@ class InvalidResourcesTest {
         bad("DatabaseBackup listing two databases", DATABASE_BACKUP, e -> e.set("spec.mongodb.databases", "[app, billing]"),
             "spec.mongodb: Invalid value: \"object\": databases lists at most one database (empty: all); create one"
                 + " DatabaseBackup per database to dump several"),
+        // encryption (issue 11, beyond the anchors)
+        bad("DatabaseBackup with a KMS key under SSE-S3", DATABASE_BACKUP,
+            e -> e.set("spec.storage.s3.serverSideEncryption", "{type: AES256, kmsKeyId: alias/backups}"),
+            "spec.storage.s3.serverSideEncryption: Invalid value: \"object\": kmsKeyId is only allowed with type aws:kms"),
+        bad("DatabaseBackup with an unknown SSE type", DATABASE_BACKUP,
+            e -> e.set("spec.storage.s3.serverSideEncryption", "{type: SSE-C}"),
+            "spec.storage.s3.serverSideEncryption.type: Unsupported value: \"SSE-C\""),
+        bad("DatabaseBackup with SSE but no type", DATABASE_BACKUP,
+            e -> e.set("spec.storage.s3.serverSideEncryption", "{kmsKeyId: alias/backups}"),
+            "spec.storage.s3.serverSideEncryption.type: Required value"),
+        bad("DatabaseBackup with client-side encryption but no keyId", DATABASE_BACKUP,
+            e -> e.set("spec.storage.clientSideEncryption", "{keySecretRef: {name: backup-keys}}"),
+            "spec.storage.clientSideEncryption.keyId: Required value"),
+        bad("DatabaseBackup with a key id that is no Secret key", DATABASE_BACKUP,
+            e -> e.set("spec.storage.clientSideEncryption", "{keySecretRef: {name: backup-keys}, keyId: 'key/2026'}"),
+            "spec.storage.clientSideEncryption.keyId: Invalid value: \"key/2026\": should match"),
+        bad("DatabaseRestore with a KMS key under SSE-S3", DATABASE_RESTORE,
+            e -> e.remove("spec.backupRef").set("spec.storage", "{s3: {bucket: auto-author-backups, credentialsSecretRef:"
+                + " {name: backup-s3}, serverSideEncryption: {type: AES256, kmsKeyId: k}}}"),
+            "spec.storage.s3.serverSideEncryption: Invalid value: \"object\": kmsKeyId is only allowed with type aws:kms"),
         // DatabaseRestore
         bad("DatabaseRestore with both backupRef and storage", DATABASE_RESTORE,
             e -> e.set("spec.storage", "{s3: {bucket: auto-author-backups, credentialsSecretRef: {name: backup-s3}}}"),

@@ -105,6 +105,17 @@ class ValidResourcesTest {
   }
 
   @Test
+  void databaseBackupWithServerSideAndClientSideEncryption() {
+    JsonNode backup = Samples.of(Samples.DATABASE_BACKUP)
+        .set("spec.storage.s3.serverSideEncryption", "{type: 'aws:kms', kmsKeyId: 'alias/turnout-backups'}")
+        .set("spec.storage.clientSideEncryption", "{keySecretRef: {name: backup-keys}, keyId: key-2026-12}")
+        .node();
+    assertThat(validator.validate(backup)).isEmpty();
+    JsonNode sseS3 = Samples.of(Samples.DATABASE_BACKUP).set("spec.storage.s3.serverSideEncryption", "{type: AES256}").node();
+    assertThat(validator.validate(sseS3)).isEmpty();
+  }
+
+  @Test
   void databaseBackupScheduleMacro() {
     JsonNode backup = Samples.of(Samples.DATABASE_BACKUP).set("spec.schedule", "\"@daily\"").node();
     assertThat(validator.validate(backup)).isEmpty();

@@ -43,7 +43,9 @@ final class AgentPods {
       env.put("S3_PART_SIZE_MB", "5");
       // nothing listens at the samples' mongo.example: the agent's topology question fails fast, the fake dumps
       env.put("MONGO_SERVER_SELECTION_TIMEOUT_MS", "2000");
-      return run(job, env);
+      try (SecretVolumes keys = SecretVolumes.materialize(client, job, env)) {
+        return run(job, env);
+      }
     };
   }
 
@@ -58,7 +60,9 @@ final class AgentPods {
       env.put("MONGORESTORE", tools.mongorestore().toString());
       env.put("MONGOD", tools.mongod().toString());
       env.put("MONGO_SERVER_SELECTION_TIMEOUT_MS", "5000");
-      return run(job, env);
+      try (SecretVolumes keys = SecretVolumes.materialize(client, job, env)) { // e.g. the encryption key Secret
+        return run(job, env);
+      }
     };
   }
 

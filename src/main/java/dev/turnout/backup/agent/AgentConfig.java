@@ -20,7 +20,10 @@ import java.util.Map;
  * backups {@code latest}, verification and the {@code drill} command consider: a drill restores the newest verified
  * one into the throwaway mongod at MONGOD); POINT_IN_TIME (restores: IfAvailable, the default, replays the oplog of a
  * backup taken with mongodump --oplog through a throwaway mongod, Required refuses a backup without one, Off never
- * replays; see {@link PointInTimeRestore}). {@link #toString()} shows no secret.
+ * replays; see {@link PointInTimeRestore}). Encryption ({@link AgentEncryption}): ENCRYPTION_KEY_DIR (the mount path
+ * of the key Secret, one file per key id), ENCRYPTION_KEY_ID (the key new backups use; reads use the key id their
+ * manifest names), S3_SSE (AES256 | aws:kms) and S3_SSE_KMS_KEY_ID (server-side encryption asked on every write).
+ * {@link #toString()} shows no secret.
  */
 public record AgentConfig(
     String mongodbUri,
@@ -44,7 +47,8 @@ public record AgentConfig(
     String ownerNamespace,
     String ownerName,
     String ownerUid,
-    String pointInTime) {
+    String pointInTime,
+    AgentEncryption encryption) {
 
   public static AgentConfig fromEnv(Map<String, String> env) {
     S3Settings s3 =
@@ -98,7 +102,8 @@ public record AgentConfig(
         blankToNull(env.get("OWNER_NAMESPACE")),
         blankToNull(env.get("OWNER_NAME")),
         blankToNull(env.get("OWNER_UID")),
-        PointInTimeRestore.Mode.parse(env.get("POINT_IN_TIME")).name());
+        PointInTimeRestore.Mode.parse(env.get("POINT_IN_TIME")).name(),
+        AgentEncryption.fromEnv(env));
   }
 
   /** The DatabaseBackup this Job runs for, or null when OWNER_NAME is not set (a Job of an older operator, a CLI run). */

@@ -22,10 +22,17 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 final class ArchiveObjects {
   private final S3Client s3;
   private final S3Settings settings;
+  private final ArchiveCrypto crypto;
 
   ArchiveObjects(S3Client s3, S3Settings settings) {
+    this(s3, settings, null);
+  }
+
+  /** @param crypto decrypts client-side encrypted archives (their manifest names the key id); null: no keys */
+  ArchiveObjects(S3Client s3, S3Settings settings, AgentEncryption crypto) {
     this.s3 = s3;
     this.settings = settings;
+    this.crypto = new ArchiveCrypto(crypto);
   }
 
   /** Re-reads the object: size and sha256 against the manifest, and (when gzip is true) gzip integrity to the end. */
@@ -39,7 +46,11 @@ final class ArchiveObjects {
       if (gzip) {
         try {
           // not closed: closing would close the object stream before the rest is drained below
-          new GZIPInputStream(counted, 64 * 1024).transferTo(OutputStream.nullOutputStream());
+          // a client-side encrypted archive is decrypted on the way: every segment authenticated, then gzip checked
+          new GZIPInputStream(crypto.forReading(counted, key, m), 64 * 1024).transferTo(OutputStream.nullOutputStream());
+        } catch (ArchiveCrypto.DecryptionFailed e) {
+          drain(counted);
+          throw new AgentException(e.getMessage());
         } catch (IOException e) {
           drain(counted);
           throw new GzipBroken(e.getMessage());
@@ -69,7 +80,7 @@ final class ArchiveObjects {
   InputStream openChecked(String key, BackupManifest m, String etag) {
     ResponseInputStream<GetObjectResponse> obj =
         s3call(() -> s3.getObject(b -> b.bucket(bucket()).key(key).ifMatch(etag)));
-    return new VerifyingStream(obj, m.sizeBytes, m.sha256, key);
+    return crypto.forReading(new VerifyingStream(obj, m.sizeBytes, m.sha256, key), key, m);
   }
 
   static MessageDigest sha256() {

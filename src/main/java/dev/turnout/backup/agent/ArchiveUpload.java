@@ -40,8 +40,19 @@ final class ArchiveUpload implements AutoCloseable {
   }
 
   static ArchiveUpload start(S3Client s3, S3Settings settings, String key, int partSizeBytes, PrintStream log) {
+    return start(s3, settings, key, partSizeBytes, log, null);
+  }
+
+  /** @param sse server-side encryption to ask for, or null */
+  static ArchiveUpload start(S3Client s3, S3Settings settings, String key, int partSizeBytes, PrintStream log,
+      dev.turnout.backup.catalog.ServerSideEncryption sse) {
     String uploadId =
-        call(settings, () -> s3.createMultipartUpload(b -> b.bucket(settings.bucket()).key(key).contentType("application/gzip"))
+        call(settings, () -> s3.createMultipartUpload(b -> {
+              b.bucket(settings.bucket()).key(key).contentType("application/gzip");
+              if (sse != null) {
+                sse.applyTo(b); // on CreateMultipartUpload only: S3 applies it to every part
+              }
+            })
             .uploadId());
     return new ArchiveUpload(s3, settings, key, partSizeBytes, log, uploadId);
   }

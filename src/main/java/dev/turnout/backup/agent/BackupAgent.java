@@ -43,8 +43,9 @@ public class BackupAgent {
     this.log = log;
     this.s3 = cfg.s3().newClient();
     // scoped to the DatabaseBackup the Job runs for (OWNER_*): latest and the newest backup to verify are its own
-    this.catalog = new BackupCatalog(s3, cfg.s3().bucket(), cfg.s3().prefix(), cfg.owner());
-    this.objects = new ArchiveObjects(s3, cfg.s3());
+    this.catalog = new BackupCatalog(s3, cfg.s3().bucket(), cfg.s3().prefix(), cfg.owner())
+        .serverSideEncryption(cfg.encryption().sse());
+    this.objects = new ArchiveObjects(s3, cfg.s3(), cfg.encryption());
   }
 
   // ---------------------------------------------------------------------------------------------------- backup
@@ -96,9 +97,13 @@ public class BackupAgent {
       args.add("--oplog");
     }
     MessageDigest sha = ArchiveObjects.sha256();
-    try (ArchiveUpload upload = ArchiveUpload.start(s3, cfg.s3(), key, cfg.partSizeBytes(), log);
+    ArchiveCrypto crypto = new ArchiveCrypto(cfg.encryption());
+    // the key is read before mongodump starts: a missing key fails the backup (exit 2) with nothing uploaded
+    crypto.requireBackupKey();
+    try (ArchiveUpload upload = ArchiveUpload.start(s3, cfg.s3(), key, cfg.partSizeBytes(), log, cfg.encryption().sse());
         MongoTool dump = MongoTool.start(cfg.mongodump(), uri.forTools(), args, log)) {
-      try (InputStream in = new DigestInputStream(dump.process().getInputStream(), sha)) {
+      // sha256 and size are the STORED object's (ciphertext when encrypted): checksums need no key
+      try (InputStream in = new DigestInputStream(crypto.forUpload(dump.process().getInputStream(), key, cfg.owner()), sha)) {
         upload.copyFrom(in);
       } catch (IOException e) {
         // only closing mongodump's stdout can land here (copyFrom reports read failures itself); harmless
@@ -126,11 +131,13 @@ public class BackupAgent {
       m.counts = dump.counts();
       m.pointInTime = pointInTime;
       m.topology = topology.label;
+      m.encryption = crypto.manifestEntry();
       s3call(() -> {
         catalog.writeManifest(m);
         return null;
       });
-      log.println("backup: wrote s3://" + bucket() + "/" + key + " (" + size + " bytes, sha256 " + m.sha256 + ") and its manifest");
+      log.println("backup: wrote s3://" + bucket() + "/" + key + " (" + size + " bytes, sha256 " + m.sha256
+          + (m.clientSideKeyId() == null ? "" : ", encrypted with key id " + m.clientSideKeyId()) + ") and its manifest");
       return m;
     }
   }
@@ -158,6 +165,9 @@ public class BackupAgent {
         restoreTest(key, m);
       }
     } catch (AgentException e) {
+      if (e.exitCode() == 2) {
+        throw e; // our settings (e.g. the key the manifest names is not mounted), not the backup, are at fault
+      }
       error = e.getMessage();
     }
     m.verified = error == null;
@@ -207,7 +217,7 @@ public class BackupAgent {
       // the whole object, gzip to its end included: a cut archive is refused before mongorestore sees a byte
       etag = objects.check(key, m, true);
     } catch (AgentException e) {
-      throw new AgentException(e.getMessage() + "; refusing to restore");
+      throw new AgentException(e.getMessage() + "; refusing to restore", e.exitCode()); // 2: e.g. its key is missing
     }
     MongoUri target = MongoUri.parse(cfg.mongodbUri());
     java.util.function.Supplier<InputStream> archive = () -> objects.openChecked(key, m, etag);

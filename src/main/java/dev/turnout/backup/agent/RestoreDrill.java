@@ -46,7 +46,7 @@ final class RestoreDrill {
     r.put("command", "drill");
     try (S3Client s3 = cfg.s3().newClient()) {
       BackupCatalog catalog = new BackupCatalog(s3, cfg.s3().bucket(), cfg.s3().prefix(), cfg.owner());
-      ArchiveObjects objects = new ArchiveObjects(s3, cfg.s3());
+      ArchiveObjects objects = new ArchiveObjects(s3, cfg.s3(), cfg.encryption());
       BackupCatalog.Entry newest = s3call(catalog::latestVerified)
           .orElseThrow(() -> new Failed("no verified backup" + (cfg.owner() == null ? "" : " of DatabaseBackup " + cfg.owner())
               + " under s3://" + cfg.s3().bucket() + "/" + cfg.s3().prefix() + " to drill", r));

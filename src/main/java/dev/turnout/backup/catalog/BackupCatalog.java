@@ -57,6 +57,8 @@ public class BackupCatalog {
   private final String prefix;
 
   private final BackupManifest.Owner owner;
+  /** Server-side encryption asked for on every manifest written; null: none (the bucket's default applies). */
+  private ServerSideEncryption sse;
 
   public BackupCatalog(S3Client s3, String bucket, String prefix) {
     this(s3, bucket, prefix, null);
@@ -68,6 +70,12 @@ public class BackupCatalog {
     this.bucket = bucket;
     this.prefix = prefix == null ? "" : prefix;
     this.owner = owner == null || owner.name == null ? null : owner;
+  }
+
+  /** Asks S3 for this server-side encryption on every manifest this catalog writes; returns this. */
+  public BackupCatalog serverSideEncryption(ServerSideEncryption sse) {
+    this.sse = sse;
+    return this;
   }
 
   /** The owner this catalog is scoped to, or null. */
@@ -266,8 +274,22 @@ public class BackupCatalog {
   public void writeManifest(BackupManifest manifest) {
     requireOurs(manifest.object);
     s3.putObject(
-        b -> b.bucket(bucket).key(BackupKeys.manifestKeyForArchive(manifest.object)).contentType("application/json"),
+        b -> {
+          b.bucket(bucket).key(BackupKeys.manifestKeyForArchive(manifest.object)).contentType("application/json");
+          if (sse != null) {
+            sse.applyTo(b);
+          }
+        },
         RequestBody.fromBytes(manifest.toJson()));
+  }
+
+  /**
+   * Why one backup may not be deleted now (S3 Object Lock on its archive or manifest: {@link ObjectLocks}), or empty.
+   * HEAD requests only; {@code fallbackNow} is used only when S3 sends no Date.
+   */
+  public Optional<String> objectLockHold(String archiveKey, Instant fallbackNow) {
+    requireOurs(archiveKey);
+    return ObjectLocks.hold(s3, bucket, List.of(archiveKey, BackupKeys.manifestKeyForArchive(archiveKey)), fallbackNow);
   }
 
   /**

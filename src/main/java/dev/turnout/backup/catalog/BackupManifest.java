@@ -21,7 +21,7 @@ import java.util.Map;
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonPropertyOrder({
   "formatVersion", "object", "job", "owner", "sizeBytes", "sha256", "startedAt", "completedAt", "mongodumpVersion", "agentVersion",
-  "databases", "counts", "pointInTime", "topology", "verified", "verifiedAt", "verifyMode", "verifyError"
+  "databases", "counts", "pointInTime", "topology", "encryption", "verified", "verifiedAt", "verifyMode", "verifyError"
 })
 public class BackupManifest {
   public static final int FORMAT_VERSION = 1;
@@ -61,6 +61,12 @@ public class BackupManifest {
   public Boolean pointInTime;
   /** replicaSet, standalone or sharded, as the server answered hello when the backup started. */
   public String topology;
+  /**
+   * How the archive object is encrypted; absent: not encrypted by Turnout (manifests of agents older than this field
+   * too). sizeBytes and sha256 are always those of the STORED object (ciphertext when client-side encrypted), so a
+   * checksum needs no key.
+   */
+  public Encryption encryption;
   public Boolean verified;
   public String verifiedAt;
   /** Checksum or RestoreTest. */
@@ -98,6 +104,39 @@ public class BackupManifest {
     public String toString() {
       return namespace + "/" + name;
     }
+  }
+
+  /** The manifest's {@code encryption}: client-side (the agent's) and server-side (asked of S3), each optional. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  @JsonPropertyOrder({"clientSide", "serverSide"})
+  public static class Encryption {
+    public ClientSide clientSide;
+    public ServerSideEncryption serverSide;
+  }
+
+  /**
+   * Client-side encryption: {@code scheme} (AES256_GCM_HKDF_1MB: Tink's streaming AEAD AES-GCM-HKDF with 1 MiB
+   * segments) and {@code keyId}, the key's name in the Secret of spec.storage.clientSideEncryption.keySecretRef.
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  @JsonPropertyOrder({"scheme", "keyId"})
+  public static class ClientSide {
+    public String scheme;
+    public String keyId;
+
+    public ClientSide() {}
+
+    public ClientSide(String scheme, String keyId) {
+      this.scheme = scheme;
+      this.keyId = keyId;
+    }
+  }
+
+  /** The client-side key id, or null when the archive is not client-side encrypted. */
+  public String clientSideKeyId() {
+    return encryption == null || encryption.clientSide == null ? null : encryption.clientSide.keyId;
   }
 
   /** verified == true (not a bean getter, so it does not shadow the JSON property). */
