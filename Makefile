@@ -37,6 +37,7 @@ crds:
 ## suffix): switch and revert latency (p50/p99 over 50 releases), release scale, probe throughput. Each benchmark
 ## class runs in a JVM of its own. More releases: make bench BENCH_ARGS=-Dbench.releases=100 (docs/performance.md)
 bench: tools
+	@bash scripts/bench-plugin.sh
 	$(MVN) -q test-compile exec:java -Dexec.mainClass=dev.turnout.bench.ProbeBenchmark -Dexec.classpathScope=test
 	$(MVN) -q test -Djacoco.skip=true -DreuseForks=false -Dsurefire.failIfNoSpecifiedTests=false \
 	  -Dtest='SwitchLatencyBenchmark,RevertBenchmark,ReleaseScaleBenchmark' \
