@@ -147,6 +147,25 @@ class HelmChartTest {
     }
   }
 
+  /** The operator's pod as the restricted Pod Security Standard asks, with probes and resources. */
+  @Test
+  void theDeploymentIsHardenedAndProbed() {
+    Deployment d = ofType(render("replicaCount", "2"), Deployment.class).get(0);
+    assertThat(d.getSpec().getReplicas()).as("two replicas: one leads, one stands by").isEqualTo(2);
+    var pod = d.getSpec().getTemplate().getSpec();
+    assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+    assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+    var c = pod.getContainers().get(0);
+    assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+    assertThat(c.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+    assertThat(c.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+    assertThat(c.getVolumeMounts()).anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/tmp"));
+    assertThat(c.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/q/health/live");
+    assertThat(c.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/q/health/ready");
+    assertThat(c.getResources().getRequests()).containsKeys("cpu", "memory");
+    assertThat(c.getResources().getLimits()).containsKey("memory");
+  }
+
   /** values.schema.json: real Helm refuses each bad value before rendering anything, naming the value. */
   @org.junit.jupiter.params.ParameterizedTest(name = "{0}={1}")
   @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
