@@ -34,14 +34,26 @@ public final class EncryptionJobs {
   }
 
   /** Mounts the key Secret into the agent container of {@code job} (a no-op without clientSideEncryption); returns it. */
+  /** The image's user's id (Dockerfile: USER 10001), as the group that may read the key files. */
+  static final long KEY_FS_GROUP = 10001L;
+
   static JobSpec withKeys(JobSpec job, StorageSpec storage) {
     if (storage == null || storage.clientSideEncryption == null || storage.clientSideEncryption.keySecretRef == null) {
       return job;
     }
     PodSpec pod = job.getTemplate().getSpec();
+    // the kubelet writes Secret files as root; the agent runs as a non-root user (10001 in Turnout's image). With
+    // fsGroup the files' group is that group, added to the container's processes whatever their uid, and 0440 lets
+    // the group read them: 0400 without fsGroup left the key unreadable to a non-root agent
     pod.getVolumes().add(new VolumeBuilder().withName(KEY_VOLUME)
-        .withNewSecret().withSecretName(storage.clientSideEncryption.keySecretRef.name).withDefaultMode(0400).endSecret()
+        .withNewSecret().withSecretName(storage.clientSideEncryption.keySecretRef.name).withDefaultMode(0440).endSecret()
         .build());
+    if (pod.getSecurityContext() == null) {
+      pod.setSecurityContext(new io.fabric8.kubernetes.api.model.PodSecurityContext());
+    }
+    if (pod.getSecurityContext().getFsGroup() == null) {
+      pod.getSecurityContext().setFsGroup(KEY_FS_GROUP);
+    }
     pod.getContainers().stream().filter(c -> BackupJobFactory.CONTAINER.equals(c.getName())).forEach(c -> {
       c.getVolumeMounts().add(new VolumeMountBuilder().withName(KEY_VOLUME).withMountPath(KEY_DIR).withReadOnly(true).build());
       c.getEnv().add(env("ENCRYPTION_KEY_DIR", KEY_DIR));

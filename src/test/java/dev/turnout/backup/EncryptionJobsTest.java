@@ -40,7 +40,8 @@ class EncryptionJobsTest {
     assertThat(pod.getVolumes()).anySatisfy(v -> {
       assertThat(v.getName()).isEqualTo(EncryptionJobs.KEY_VOLUME);
       assertThat(v.getSecret().getSecretName()).isEqualTo("backup-keys");
-      assertThat(v.getSecret().getDefaultMode()).isEqualTo(0400);
+      assertThat(v.getSecret().getDefaultMode()).isEqualTo(0440);
+      assertThat(pod.getSecurityContext().getFsGroup()).as("the key files' group: readable by the non-root agent").isEqualTo(10001L);
     });
     assertThat(c.getVolumeMounts()).anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/tmp")); // still there
   }

@@ -47,7 +47,10 @@ final class ArchiveKeys {
       throw new AgentException(forWhat + " needs encryption key id " + keyId + ", which " + where + " does not hold;"
           + " keep old keys in the Secret as long as backups encrypted with them are kept", 2);
     } catch (IOException e) {
-      throw new AgentException("reading encryption key id " + keyId + " from " + where + " failed: " + e.getMessage(), 2);
+      // AccessDeniedException's message is only the path: name the class, which says why
+      throw new AgentException("reading encryption key id " + keyId + " from " + where + " failed: "
+          + e.getClass().getSimpleName() + " " + e.getMessage()
+          + (e instanceof java.nio.file.AccessDeniedException ? " (the Secret's files must be readable by the agent's user or group)" : ""), 2);
     }
     byte[] key;
     try {

@@ -103,7 +103,24 @@ public class BackupAgent {
     try (ArchiveUpload upload = ArchiveUpload.start(s3, cfg.s3(), key, cfg.partSizeBytes(), log, cfg.encryption().sse());
         MongoTool dump = MongoTool.start(cfg.mongodump(), uri.forTools(), args, log)) {
       // sha256 and size are the STORED object's (ciphertext when encrypted): checksums need no key
-      try (InputStream in = new DigestInputStream(crypto.forUpload(dump.process().getInputStream(), key, cfg.owner()), sha)) {
+      // mongodump's own bytes are counted too: an empty dump still encrypts to a header and a last segment
+      long[] dumped = {0};
+      InputStream fromDump = new java.io.FilterInputStream(dump.process().getInputStream()) {
+        @Override
+        public int read() throws IOException {
+          int b = super.read();
+          dumped[0] += b < 0 ? 0 : 1;
+          return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+          int n = super.read(b, off, len);
+          dumped[0] += Math.max(n, 0);
+          return n;
+        }
+      };
+      try (InputStream in = new DigestInputStream(crypto.forUpload(fromDump, key, cfg.owner()), sha)) {
         upload.copyFrom(in);
       } catch (IOException e) {
         // only closing mongodump's stdout can land here (copyFrom reports read failures itself); harmless
@@ -113,7 +130,7 @@ public class BackupAgent {
       if (rc != 0) {
         throw new AgentException("mongodump exited " + rc + " after " + size + " bytes: " + dump.lastStderrLine());
       }
-      if (size == 0) {
+      if (dumped[0] == 0) {
         throw new AgentException("mongodump exited 0 but wrote nothing: " + dump.lastStderrLine());
       }
       upload.complete();

@@ -250,6 +250,19 @@ class AgentEncryptionTest {
     assertThat(s3.listMultipartUploads(b -> b.bucket(bucket)).uploads()).isEmpty();
   }
 
+  /** An empty dump still encrypts to a header and a last segment: the agent counts mongodump's bytes, not the object's. */
+  @Test
+  void aMongodumpThatWritesNothingFailsAlsoWhenEncrypted() throws Exception {
+    key("k1", 1);
+    Path dir = java.nio.file.Files.createTempDirectory(keyDir.getParent(), "empty-dump");
+    Map<String, String> env = env(prod.uri(), "k1");
+    env.put("MONGODUMP", new FakeMongo(dir, new byte[0]).mongodump(-1).toString());
+    Run r = run(env, "backup", T0);
+    assertThat(r.rc).as(r.stderr).isEqualTo(1);
+    assertThat(r.stderr).contains("mongodump exited 0 but wrote nothing");
+    assertThat(s3.listObjectsV2(b -> b.bucket(bucket)).contents()).as("no archive, no manifest").isEmpty();
+  }
+
   @Test
   void unencryptedBackupsStillRestoreWhenAKeySecretIsMounted() throws Exception {
     backup(null, T0);
