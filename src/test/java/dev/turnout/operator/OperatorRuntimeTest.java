@@ -47,7 +47,8 @@ class OperatorRuntimeTest {
 
   @Test
   void servesHealthAndReleaseMetrics() throws Exception {
-    assertThat(get(ready)).contains("\"status\": \"UP\"");
+    // ready once every informer has synced (the operator starts them after the HTTP server): wait for it
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(get(ready)).contains("\"status\": \"UP\""));
     String ns = Releases.newNamespace(client, "metrics");
     client.resource(Releases.backend(ns, "1.0.0", 1)).create();
     await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() ->
