@@ -68,8 +68,10 @@ public class BackupAgent {
         + " dump only that database, so the agent uses it as authSource only and dumps "
         + (cfg.databases().isEmpty() ? "every database" : cfg.databases()) + " (spec.mongodb.databases)"));
     MongoTarget.Topology topology;
+    String serverVersion = null;
     try (MongoTarget server = MongoTarget.connect(uri, cfg.serverSelectionTimeoutMs())) {
       topology = server.topology();
+      serverVersion = server.serverVersion();
     } catch (AgentException e) {
       // not fatal: mongodump reports the same trouble (unreachable, refused credentials) in its own, familiar words;
       // the driver may also lack an authentication mechanism the tools have. Without the answer: no --oplog.
@@ -148,6 +150,7 @@ public class BackupAgent {
       m.counts = dump.counts();
       m.pointInTime = pointInTime;
       m.topology = topology.label;
+      m.serverVersion = serverVersion;
       m.encryption = crypto.manifestEntry();
       s3call(() -> {
         catalog.writeManifest(m);
@@ -241,7 +244,19 @@ public class BackupAgent {
     Map<String, Long> counts = m.counts;
     // point-in-time: the archive replayed in a scratch mongod first; its dump and counts then feed the same staged restore
     restoredPointInTime = PointInTimeRestore.wanted(PointInTimeRestore.Mode.valueOf(cfg.pointInTime()), m, key, log);
-    try (PointInTimeRestore replayed = restoredPointInTime ? PointInTimeRestore.replay(cfg, log, key, archive) : null) {
+    PointInTimeRestore replay = null;
+    if (restoredPointInTime) {
+      try {
+        replay = PointInTimeRestore.replay(cfg, log, key, m, archive);
+      } catch (PointInTimeRestore.VersionMismatch e) {
+        if (PointInTimeRestore.Mode.valueOf(cfg.pointInTime()) == PointInTimeRestore.Mode.Required) {
+          throw new AgentException(e.getMessage() + "; POINT_IN_TIME is Required: refusing to restore", 2);
+        }
+        log.println("restore: " + e.getMessage() + "; restoring the collections as dumped, without replaying the oplog");
+        restoredPointInTime = false;
+      }
+    }
+    try (PointInTimeRestore replayed = replay) {
       if (replayed != null) {
         oplogEntries = replayed.oplogEntries();
         counts = replayed.counts();

@@ -61,6 +61,16 @@ final class MongoTarget implements AutoCloseable {
     }
   }
 
+  /** The server's version (buildInfo), e.g. "7.0.14"; null when it does not say. */
+  String serverVersion() {
+    try {
+      Object v = client.getDatabase("admin").runCommand(new Document("buildInfo", 1)).get("version");
+      return v == null ? null : v.toString();
+    } catch (MongoException e) {
+      return null;
+    }
+  }
+
   /** hello, or isMaster on servers that predate it (before 4.4.2; also mongo-java-server). */
   Topology topology() {
     Document hello;

@@ -108,11 +108,42 @@ final class PointInTimeRestore implements AutoCloseable {
     return hasOplog && mode != Mode.Off;
   }
 
+  /** A backup whose server version differs in major version from the agent's mongod (message says which). */
+  static final class VersionMismatch extends AgentException {
+    VersionMismatch(String message) {
+      super(message);
+    }
+  }
+
+  /** Same major version (7.0.x vs 7.0.y; 8.0 vs 7.0 differ); unknown on either side counts as the same. */
+  static boolean sameMajor(String a, String b) {
+    if (a == null || b == null) {
+      return true;
+    }
+    return major(a).equals(major(b));
+  }
+
+  private static String major(String version) {
+    String[] parts = version.split("\\.");
+    return parts.length >= 2 ? parts[0] + "." + parts[1] : parts[0];
+  }
+
   /** Steps 1 and 2: the archive restored into a new scratch mongod with its oplog replayed, then counted there. */
-  static PointInTimeRestore replay(AgentConfig cfg, PrintStream log, String key, Supplier<InputStream> archive) {
+  static PointInTimeRestore replay(AgentConfig cfg, PrintStream log, String key, BackupManifest m, Supplier<InputStream> archive) {
     String what = "point-in-time replay of " + key;
     ScratchMongod scratch = ScratchMongod.start(cfg.mongod(), log, what);
     try {
+      // mongorestore guarantees a restore only between the same major versions, and not at all for the oplog
+      // (mongorestore docs); the oplog's commands are a closed list per tools release. A backup of another major
+      // version is therefore not replayed through this pod's mongod.
+      String scratchVersion;
+      try (MongoTarget server = MongoTarget.connect(scratch.uri(), cfg.serverSelectionTimeoutMs())) {
+        scratchVersion = server.serverVersion();
+      }
+      if (!sameMajor(m.serverVersion, scratchVersion)) {
+        throw new VersionMismatch(key + " was dumped from MongoDB " + m.serverVersion + ", the agent's mongod is "
+            + scratchVersion + ": its oplog is not replayed across major versions");
+      }
       long entries = replayInto(cfg, log, scratch, archive, what);
       Map<String, Long> counts = countAll(scratch, cfg.serverSelectionTimeoutMs(), what);
       log.println("restore: replayed " + entries + " oplog entries of " + key + " in a scratch mongod; restoring its "

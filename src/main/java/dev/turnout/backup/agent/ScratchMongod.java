@@ -44,7 +44,10 @@ final class ScratchMongod implements AutoCloseable {
     MongoTool server;
     try {
       server = MongoTool.startServer(mongod,
-          List.of("--dbpath", dbpath.toString(), "--port", String.valueOf(port), "--bind_ip", "127.0.0.1"), log);
+          // a small WiredTiger cache (its default is half the RAM minus 1 GB): the agent's JVM and the tools share the
+          // container's memory limit with this mongod, and a restore's working set needs little cache
+          List.of("--dbpath", dbpath.toString(), "--port", String.valueOf(port), "--bind_ip", "127.0.0.1",
+              "--wiredTigerCacheSizeGB", "0.25"), log);
     } catch (AgentException e) {
       deleteTree(dbpath);
       throw new AgentException(purpose + " needs mongod in the agent image (MONGOD=" + mongod + "): " + e.getMessage());

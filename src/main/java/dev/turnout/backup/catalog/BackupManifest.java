@@ -62,6 +62,11 @@ public class BackupManifest {
   /** replicaSet, standalone or sharded, as the server answered hello when the backup started. */
   public String topology;
   /**
+   * The dumped server's version (buildInfo) when the backup started; null when it did not answer (and in manifests of
+   * older agents). A point-in-time restore replays the oplog only into a scratch mongod of the same major version.
+   */
+  public String serverVersion;
+  /**
    * How the archive object is encrypted; absent: not encrypted by Turnout (manifests of agents older than this field
    * too). sizeBytes and sha256 are always those of the STORED object (ciphertext when client-side encrypted), so a
    * checksum needs no key.

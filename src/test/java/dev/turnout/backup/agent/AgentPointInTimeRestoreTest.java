@@ -122,6 +122,10 @@ class AgentPointInTimeRestoreTest {
   }
 
   void upload(byte[] archive, boolean pointInTime, long users) throws Exception {
+    upload(archive, pointInTime, users, null);
+  }
+
+  void upload(byte[] archive, boolean pointInTime, long users, String serverVersion) throws Exception {
     s3.putObject(b -> b.bucket(bucket).key(KEY), RequestBody.fromBytes(archive));
     BackupManifest m = new BackupManifest();
     m.object = KEY;
@@ -133,6 +137,7 @@ class AgentPointInTimeRestoreTest {
     m.pointInTime = pointInTime;
     m.topology = pointInTime ? "replicaSet" : "standalone";
     m.verified = true;
+    m.serverVersion = serverVersion;
     new BackupCatalog(s3, bucket, "prod/").writeManifest(m);
   }
 
@@ -186,6 +191,28 @@ class AgentPointInTimeRestoreTest {
     assertThat(userInTarget("auto_author", 0)).containsEntry("name", "u0");
     assertThat(r.result().get("pointInTime").asBoolean()).isFalse();
     assertThat(r.stderr()).contains("POINT_IN_TIME is Off");
+  }
+
+  /**
+   * mongorestore guarantees nothing across major versions, the oplog least: a backup of another major version than
+   * the agent's mongod is restored as dumped (IfAvailable) or refused with the target unchanged (Required).
+   */
+  @Test
+  void aBackupOfAnotherMajorVersionIsNotReplayed() throws Exception {
+    upload(dumpedWhileWritten(List.of()), true, 5, "1.0.0"); // no scratch mongod of this test is a 1.0
+    Run asDumped = AgentRestoreTest.run(env(target.uri(), null), "restore");
+    assertThat(asDumped.rc()).as(asDumped.stderr()).isZero();
+    assertThat(asDumped.result().get("pointInTime").asBoolean()).isFalse();
+    assertThat(asDumped.stderr()).contains("was dumped from MongoDB 1.0.0").contains("without replaying the oplog");
+    assertThat(userInTarget("auto_author", 0)).as("as dumped: the rename during the dump is not applied").containsEntry("name", "u0");
+
+    target.seed("auto_author", "users", 100, 3); // written since: must survive the refused restore
+    Map<String, Long> before = target.counts();
+    Run required = AgentRestoreTest.run(env(target.uri(), "Required"), "restore");
+    assertThat(required.rc()).isEqualTo(2);
+    assertThat(required.stderr()).contains("POINT_IN_TIME is Required: refusing to restore");
+    assertThat(required.result().get("targetUnchanged").asBoolean()).isTrue();
+    assertThat(target.counts()).isEqualTo(before);
   }
 
   @Test
