@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
@@ -35,8 +36,9 @@ public class Notifier {
   @Inject MeterRegistry registry;
   @Inject Clock clock;
 
-  @ConfigProperty(name = "turnout.notifications.targets", defaultValue = " ")
-  String targetsJson;
+  /** Empty (the default) when TURNOUT_NOTIFICATION_TARGETS is unset or empty: notifications are off. */
+  @ConfigProperty(name = "turnout.notifications.targets")
+  Optional<String> targetsJson;
 
   @ConfigProperty(name = "turnout.notifications.queue-size", defaultValue = "100")
   int queueSize;
@@ -63,7 +65,7 @@ public class Notifier {
 
   void onStart(@Observes StartupEvent ev) {
     // a configuration mistake fails start-up (the pod crash-loops with the message) rather than silently sending nothing
-    List<NotifyTarget> targets = NotifyTarget.parse(targetsJson);
+    List<NotifyTarget> targets = NotifyTarget.parse(targetsJson.orElse(""));
     configure(targets, new TargetQueue.Settings(queueSize, timeout, maxAttempts, backoff, maxBackoff));
     if (!targets.isEmpty()) {
       LOG.infof("notifications to %s", targets);
