@@ -47,7 +47,7 @@ class BackupNoticesTest {
   @Test
   void withoutAnyBackupStaleCountsFromCreationAndSuspendedIsNeverStale() {
     DatabaseBackup daily = backup("0 2 * * *");
-    assertThat(BackupNotices.staleSince(daily, new DatabaseBackupStatus(), UTC, Instant.parse("2026-11-02T11:00:00Z")))
+    assertThat(BackupNotices.staleSince(daily, new DatabaseBackupStatus(), UTC, Instant.parse("2026-11-02T12:00:01Z")))
         .contains(Instant.parse("2026-11-01T00:00:00Z"));
     daily.getSpec().suspend = true;
     assertThat(BackupNotices.staleSince(daily, new DatabaseBackupStatus(), UTC, Instant.parse("2026-12-30T00:00:00Z"))).isEmpty();
