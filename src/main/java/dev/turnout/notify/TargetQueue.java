@@ -132,6 +132,7 @@ final class TargetQueue {
     for (int attempt = 1; ; attempt++) {
       String problem;
       boolean retryable;
+      Duration retryAfter = null;
       try {
         HttpResponse<Void> response = http.send(request(n, body), HttpResponse.BodyHandlers.discarding());
         int code = response.statusCode();
@@ -142,6 +143,7 @@ final class TargetQueue {
         }
         problem = "HTTP " + code;
         retryable = code == 408 || code == 425 || code == 429 || code >= 500;
+        retryAfter = retryAfter(response.headers().firstValue("Retry-After").orElse(null));
       } catch (IOException e) {
         // connection refused or reset, and the request timeout (HttpTimeoutException): the target may be back soon
         problem = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
@@ -154,6 +156,10 @@ final class TargetQueue {
       }
       retries.increment();
       Duration wait = backoff(attempt, settings.backoff(), settings.maxBackoff());
+      if (retryAfter != null && retryAfter.compareTo(wait) > 0) {
+        // Slack answers 429 with Retry-After: sooner is refused again; later than maxBackoff is not waited for
+        wait = retryAfter.compareTo(settings.maxBackoff()) > 0 ? settings.maxBackoff() : retryAfter;
+      }
       LOG.debugf("notification target %s: %s (attempt %d), again in %d ms", target, problem, attempt, wait.toMillis());
       Thread.sleep(wait.toMillis());
     }
@@ -174,6 +180,14 @@ final class TargetQueue {
       }
     }
     return b.build();
+  }
+
+  /** Retry-After in seconds (the form Slack and most APIs use); an HTTP date or garbage is ignored. */
+  static Duration retryAfter(String header) {
+    if (header == null || !header.trim().matches("[0-9]{1,6}")) {
+      return null;
+    }
+    return Duration.ofSeconds(Long.parseLong(header.trim()));
   }
 
   /**

@@ -128,6 +128,14 @@ class TargetQueueTest {
   }
 
   @Test
+  void retryAfterInSecondsIsRead() {
+    assertThat(TargetQueue.retryAfter("30")).isEqualTo(Duration.ofSeconds(30));
+    assertThat(TargetQueue.retryAfter(" 2 ")).isEqualTo(Duration.ofSeconds(2));
+    assertThat(TargetQueue.retryAfter("Wed, 21 Oct 2026 07:28:00 GMT")).isNull();
+    assertThat(TargetQueue.retryAfter(null)).isNull();
+  }
+
+  @Test
   void backoffGrowsExponentiallyWithJitterAndIsCapped() {
     Duration base = Duration.ofSeconds(2);
     Duration max = Duration.ofMinutes(5);
