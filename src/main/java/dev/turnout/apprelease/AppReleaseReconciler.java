@@ -63,6 +63,7 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
   @Inject WriteCounter writes;
   @Inject ReferencedConfig referencedConfig;
   @Inject ReleasePods releasePods;
+  @Inject dev.turnout.notify.Notifier notifier;
 
   private final StaleReadGuard staleReads = new StaleReadGuard();
   private final PostPromotionWatch watch = new PostPromotionWatch();
@@ -290,6 +291,8 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
     AppRelease written = StatusPatcher.patchStatus(client, release, before, status, writes);
     if (written != null) {
       staleReads.wrote(release, written.getMetadata().getResourceVersion());
+      // webhooks tell what this write recorded (queued only: never waits for a target)
+      notifier.submit(() -> dev.turnout.notify.ReleaseNotices.of(release, before, status, clock.instant()));
     }
   }
 }

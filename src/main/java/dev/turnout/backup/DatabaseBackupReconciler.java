@@ -67,6 +67,7 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
   @Inject WriteCounter writes;
   @Inject BackupJobFactory.Settings settings;
   @Inject RestoreDrills drills;
+  @Inject dev.turnout.notify.Notifier notifier;
 
   /** Per DatabaseBackup (namespace/name): when S3 was last read and which finished Jobs had been seen then. */
   private final Map<String, S3View> views = new ConcurrentHashMap<>();
@@ -300,6 +301,8 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
     if (written != null) {
       staleReads.wrote(backup, written.getMetadata().getResourceVersion());
     }
+    // webhooks: a failure this write recorded, or no backup for 1.5 intervals (queued only: never waits for a target)
+    notifier.submit(() -> dev.turnout.notify.BackupNotices.of(backup, before, status, zone, now));
     if (reading) {
       // the storage read is still running on the storage executor: look for its result soon
       return UpdateControl.<DatabaseBackup>noUpdate().rescheduleAfter(StorageReads.POLL);
