@@ -74,6 +74,10 @@ public final class ShardRegistry {
   public void checkAndRecord(Shard me, String myLease, Duration waitFor) throws InterruptedException {
     List<Conflict> candidates = overlappingWithFreshLease(me, myLease);
     Instant deadline = clock.instant().plus(waitFor).plus(poll);
+    if (!candidates.isEmpty()) {
+      LOG.infof("%s can overlap this instance, %s; watching its Lease for up to %s: renewed, this instance refuses to"
+          + " start; expired, it starts", candidates, me, waitFor);
+    }
     while (!candidates.isEmpty()) {
       List<Conflict> stillFresh = new ArrayList<>();
       for (Conflict c : candidates) {
@@ -89,7 +93,6 @@ public final class ShardRegistry {
       }
       candidates = stillFresh;
       if (!candidates.isEmpty()) {
-        LOG.infof("waiting up to %s to see whether %s is still running", waitFor, candidates);
         Thread.sleep(poll.toMillis());
       }
     }
