@@ -31,7 +31,19 @@ public record ShardScope(SortedSet<String> namespaces, List<Requirement> selecto
   public enum Op { EXISTS, NOT_EXISTS, IN, NOT_IN }
 
   /** One requirement of a label selector; {@code k=v} is {@code IN (v)}, {@code k!=v} is {@code NOT_IN (v)}. */
-  public record Requirement(String key, Op op, Set<String> values) {}
+  public record Requirement(String key, Op op, Set<String> values) {
+    /** In kubectl's syntax, values sorted. */
+    @Override
+    public String toString() {
+      String list = String.join(",", new TreeSet<>(values));
+      return switch (op) {
+        case EXISTS -> key;
+        case NOT_EXISTS -> "!" + key;
+        case IN -> values.size() == 1 ? key + "=" + list : key + " in (" + list + ")";
+        case NOT_IN -> values.size() == 1 ? key + "!=" + list : key + " notin (" + list + ")";
+      };
+    }
+  }
 
   private static final String KEY = "(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?/)?[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?";
   private static final String VALUE = "(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?)?";
@@ -186,6 +198,7 @@ public record ShardScope(SortedSet<String> namespaces, List<Requirement> selecto
 
   @Override
   public String toString() {
-    return "namespaces " + namespacesText() + ", selector " + (selector.isEmpty() ? "(everything)" : selector);
+    return "namespaces " + namespacesText() + ", selector "
+        + (selector.isEmpty() ? "(everything)" : String.join(",", selector.stream().map(Requirement::toString).toList()));
   }
 }

@@ -98,6 +98,13 @@ class ShardScopeTest {
   }
 
   @Test
+  void printsItselfInKubectlSyntax() {
+    assertThat(ShardScope.of("team-b,team-a", "tier in (silver,gold),!legacy,shard=a,env!=dev,x notin (2,1),ready"))
+        .hasToString("namespaces team-a,team-b, selector tier in (gold,silver),!legacy,shard=a,env!=dev,x notin (1,2),ready");
+    assertThat(ShardScope.of(null, "")).hasToString("namespaces *, selector (everything)");
+  }
+
+  @Test
   void recordsNamespacesAsText() {
     assertThat(ShardScope.of("b,a", "").namespacesText()).isEqualTo("a,b");
     assertThat(ShardScope.of("JOSDK_ALL_NAMESPACES", "").namespacesText()).isEqualTo("*");
