@@ -47,6 +47,6 @@ public record Shard(String name, String selector, ShardScope scope) {
 
   @Override
   public String toString() {
-    return (sharded() ? "shard " + name : "the unsharded operator") + " (" + scope + ")";
+    return (sharded() ? "shard " + name : "the operator without a shard name") + " (" + scope + ")";
   }
 }

@@ -53,7 +53,7 @@ public final class ShardRegistry {
   public record Conflict(String shard, ShardScope scope, String leaseName, String holder, ZonedDateTime renewTime) {
     @Override
     public String toString() {
-      return (shard.isEmpty() ? "the unsharded operator" : "shard " + shard) + " (" + scope + "; Lease " + leaseName
+      return (shard.isEmpty() ? "the operator without a shard name" : "shard " + shard) + " (" + scope + "; Lease " + leaseName
           + " held by " + holder + ", renewed " + renewTime + ")";
     }
   }

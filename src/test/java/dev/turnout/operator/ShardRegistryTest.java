@@ -117,7 +117,7 @@ class ShardRegistryTest {
     try {
       assertThatThrownBy(() -> registry(ns).checkAndRecord(shard("b", "team-b", "turnout.dev/shard=b"),
           "turnout-operator-lock-b", Duration.ofSeconds(2)))
-          .isInstanceOf(ShardRegistry.OverlapException.class).hasMessageContaining("the unsharded operator");
+          .isInstanceOf(ShardRegistry.OverlapException.class).hasMessageContaining("the operator without a shard name (namespaces *, selector (everything)");
     } finally {
       renewer.shutdownNow();
     }
