@@ -10,7 +10,8 @@ import org.eclipse.microprofile.config.ConfigProvider;
 /**
  * Leader election through a coordination.k8s.io Lease, so several replicas of the operator can run and only
  * one acts. Active in the prod profile (quarkus.operator-sdk.activate-leader-election-for-profiles). A replica
- * that loses the Lease exits, so Kubernetes restarts it as a stand-by (turnout.leader-election.exit-on-loss).
+ * that loses the Lease exits, so Kubernetes restarts it as a stand-by (turnout.leader-election.exit-on-loss). Each
+ * shard (see {@link Shard}) has a Lease of its own.
  */
 @Singleton
 public class LeaderElection extends LeaderElectionConfiguration {
@@ -18,9 +19,18 @@ public class LeaderElection extends LeaderElectionConfiguration {
     this(ConfigProvider.getConfig());
   }
 
+  /**
+   * The Lease's name: turnout.leader-election.lease-name, with "-&lt;shard&gt;" appended when the instance is a shard,
+   * so each shard elects its own leader (and the shard registry can tell shards apart by their Leases).
+   */
+  static String leaseName(Config config) {
+    String base = config.getOptionalValue("turnout.leader-election.lease-name", String.class).orElse("turnout-operator-lock");
+    return Shard.name(config).map(shard -> base + "-" + shard).orElse(base);
+  }
+
   LeaderElection(Config config) {
     super(
-        config.getOptionalValue("turnout.leader-election.lease-name", String.class).orElse("turnout-operator-lock"),
+        leaseName(config),
         config.getOptionalValue("turnout.leader-election.lease-namespace", String.class)
             .filter(s -> !s.isBlank())
             .or(() -> Optional.ofNullable(System.getenv("POD_NAMESPACE")))
