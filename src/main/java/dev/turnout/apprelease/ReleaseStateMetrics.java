@@ -3,6 +3,7 @@ package dev.turnout.apprelease;
 import dev.turnout.common.StateGauges;
 import dev.turnout.common.Times;
 import io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import jakarta.annotation.PostConstruct;
@@ -10,6 +11,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.function.Predicate;
 
 /**
  * The state of each release as gauges for the chart's alert rules (docs/operations.md#alerts), derived from its status
@@ -30,17 +32,21 @@ public class ReleaseStateMetrics {
   }
 
   public void observe(IndexedResourceCache<AppRelease> cache, AppRelease release, AppReleaseStatus status) {
+    observe(id -> cache.get(id).isPresent(), release, status);
+  }
+
+  void observe(Predicate<ResourceID> live, AppRelease release, AppReleaseStatus status) {
     if (status == null || status.phase == null) {
       return;
     }
     Tags phase = Tags.of("phase", status.phase);
-    gauges.set(cache, release, PHASE, "1 for the release's current phase (status.phase)", phase, 1);
+    gauges.set(live, release, PHASE, "1 for the release's current phase (status.phase)", phase, 1);
     gauges.clearOthers(release, PHASE, phase);
     Instant deadline = deadline(release, status);
     if (deadline == null) {
       gauges.clear(release, DEADLINE);
     } else {
-      gauges.set(cache, release, DEADLINE, "When the rolling-out revision must have passed its gates", deadline.getEpochSecond());
+      gauges.set(live, release, DEADLINE, "When the rolling-out revision must have passed its gates", deadline.getEpochSecond());
     }
   }
 

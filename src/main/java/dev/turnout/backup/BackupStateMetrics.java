@@ -2,6 +2,7 @@ package dev.turnout.backup;
 
 import dev.turnout.common.StateGauges;
 import io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -12,6 +13,7 @@ import java.time.ZoneId;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -39,33 +41,37 @@ public class BackupStateMetrics {
 
   /** {@code zone}: the spec's time zone, null when the spec is invalid (no schedule runs then). */
   public void observe(IndexedResourceCache<DatabaseBackup> cache, DatabaseBackup backup, DatabaseBackupStatus status, ZoneId zone) {
+    observe(id -> cache.get(id).isPresent(), backup, status, zone);
+  }
+
+  void observe(Predicate<ResourceID> live, DatabaseBackup backup, DatabaseBackupStatus status, ZoneId zone) {
     DatabaseBackupSpec spec = backup.getSpec();
     Optional<Duration> interval = spec == null || spec.schedule == null || zone == null || Boolean.TRUE.equals(spec.suspend)
         ? Optional.empty()
         : intervals.computeIfAbsent(spec.schedule + "|" + zone.getId(), k -> longestGap(spec.schedule, zone, Instant.now()));
     if (interval.isPresent()) {
-      gauges.set(cache, backup, INTERVAL, "Longest time between two runs of spec.schedule", interval.get().toSeconds());
+      gauges.set(live, backup, INTERVAL, "Longest time between two runs of spec.schedule", interval.get().toSeconds());
     } else {
       gauges.clear(backup, INTERVAL);
     }
     Instant created = dev.turnout.common.Times.parse(backup.getMetadata().getCreationTimestamp());
     if (created != null) {
-      gauges.set(cache, backup, CREATED, "When the DatabaseBackup was created", created.getEpochSecond());
+      gauges.set(live, backup, CREATED, "When the DatabaseBackup was created", created.getEpochSecond());
     }
     if (status.backups != null && status.backups.size() > 1 && status.backups.get(1).sizeBytes != null) {
-      gauges.set(cache, backup, PREVIOUS_SIZE, "Size of the complete backup before the newest", status.backups.get(1).sizeBytes);
+      gauges.set(live, backup, PREVIOUS_SIZE, "Size of the complete backup before the newest", status.backups.get(1).sizeBytes);
     } else {
       gauges.clear(backup, PREVIOUS_SIZE);
     }
     if (status.backups != null && !status.backups.isEmpty()) {
       // false: verification ran and failed (the VerificationFailed Event); null: not verified yet
-      gauges.set(cache, backup, VERIFICATION_FAILED, "1 when the newest complete backup failed verification",
+      gauges.set(live, backup, VERIFICATION_FAILED, "1 when the newest complete backup failed verification",
           Boolean.FALSE.equals(status.backups.get(0).verified) ? 1 : 0);
     } else {
       gauges.clear(backup, VERIFICATION_FAILED);
     }
     if (status.lastDrill != null && status.lastDrill.succeeded != null) {
-      gauges.set(cache, backup, DRILL_FAILED, "1 when the newest restore drill failed", status.lastDrill.succeeded ? 0 : 1);
+      gauges.set(live, backup, DRILL_FAILED, "1 when the newest restore drill failed", status.lastDrill.succeeded ? 0 : 1);
     } else {
       gauges.clear(backup, DRILL_FAILED);
     }

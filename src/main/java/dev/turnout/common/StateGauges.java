@@ -1,7 +1,6 @@
 package dev.turnout.common;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -9,6 +8,7 @@ import io.micrometer.core.instrument.Tags;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
 
 /**
  * Gauges that describe the current state of a custom resource (set from its status on every reconcile, so they
@@ -26,7 +26,8 @@ public final class StateGauges {
   private final MeterRegistry registry;
   private final String nameLabel;
   private final Map<Key, Entry> entries = new ConcurrentHashMap<>();
-  private volatile IndexedResourceCache<? extends HasMetadata> cache;
+  private volatile Predicate<ResourceID> live = id -> true;
+  private final long pruneEveryNanos;
   private volatile long lastPrune;
 
   private record Key(String metric, String namespace, String name, Tags extra) {}
@@ -34,16 +35,24 @@ public final class StateGauges {
   private record Entry(AtomicReference<Double> value, Gauge gauge) {}
 
   public StateGauges(MeterRegistry registry, String nameLabel) {
-    this.registry = registry;
-    this.nameLabel = nameLabel;
+    this(registry, nameLabel, java.time.Duration.ofSeconds(30));
   }
 
-  /** Sets the gauge of {@code resource}; {@code cache} is the controller's primary cache (Context.getPrimaryCache()). */
-  public void set(IndexedResourceCache<? extends HasMetadata> cache, HasMetadata resource, String metric, String description,
+  /** {@code pruneEvery}: how often at most the series of gone resources are looked for (they read NaN meanwhile). */
+  public StateGauges(MeterRegistry registry, String nameLabel, java.time.Duration pruneEvery) {
+    this.registry = registry;
+    this.nameLabel = nameLabel;
+    this.pruneEveryNanos = pruneEvery.toNanos();
+    this.lastPrune = System.nanoTime() - pruneEveryNanos;
+  }
+
+  /**
+   * Sets the gauge of {@code resource}; {@code live} tells whether a resource still exists (the controller's primary
+   * cache: {@code id -> context.getPrimaryCache().get(id).isPresent()}).
+   */
+  public void set(Predicate<ResourceID> live, HasMetadata resource, String metric, String description,
       Tags extra, double value) {
-    if (this.cache != cache) {
-      this.cache = cache;
-    }
+    this.live = live;
     pruneGone();
     Key key = new Key(metric, resource.getMetadata().getNamespace(), resource.getMetadata().getName(), extra);
     entries.computeIfAbsent(key, k -> {
@@ -57,9 +66,8 @@ public final class StateGauges {
     }).value().set(value);
   }
 
-  public void set(IndexedResourceCache<? extends HasMetadata> cache, HasMetadata resource, String metric, String description,
-      double value) {
-    set(cache, resource, metric, description, Tags.empty(), value);
+  public void set(Predicate<ResourceID> live, HasMetadata resource, String metric, String description, double value) {
+    set(live, resource, metric, description, Tags.empty(), value);
   }
 
   /** Removes the series of {@code metric} for {@code resource} (all extra tags), if any. */
@@ -89,14 +97,13 @@ public final class StateGauges {
   }
 
   private boolean exists(ResourceID id) {
-    IndexedResourceCache<? extends HasMetadata> c = cache;
-    return c == null || c.get(id).isPresent();
+    return live.test(id);
   }
 
   private void pruneGone() {
     long now = System.nanoTime();
-    if (now - lastPrune < 30_000_000_000L) {
-      return; // at most every 30 s: a gone resource's gauges read NaN meanwhile
+    if (now - lastPrune < pruneEveryNanos) {
+      return; // a gone resource's gauges read NaN meanwhile
     }
     lastPrune = now;
     entries.entrySet().removeIf(e -> {
