@@ -61,9 +61,7 @@ class PrometheusRuleTest {
     Files.writeString(dir.resolve("all.yaml"), YAML.writeValueAsString(spec));
     Promtool.run(dir, "check", "rules", "all.yaml");
     // the unit tests name the summary of each expected alert; the rest of the annotations is checked below
-    for (JsonNode alert : alerts((ObjectNode) spec)) {
-      ((ObjectNode) alert.path("annotations")).retain("summary");
-    }
+    spec.path("groups").forEach(g -> g.path("rules").forEach(alert -> ((ObjectNode) alert.path("annotations")).retain("summary")));
     Files.writeString(dir.resolve("rules.yaml"), YAML.writeValueAsString(spec));
     try (InputStream in = getClass().getResourceAsStream("/prometheus/alerts.test.yaml")) {
       Files.copy(in, dir.resolve("alerts.test.yaml"));
