@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs the tools the tests need, only when they are missing (idempotent; `make test` and so CI call it first).
-#   prometheus, promtool: PrometheusCheckTest starts its own instance on 127.0.0.1 (a random port, a temp TSDB)
+#   prometheus, promtool: PrometheusCheckTest starts its own instance on 127.0.0.1 (a random port, a temp TSDB);
+#                         PrometheusRuleTest and DashboardTest run promtool (same Debian package)
 #   go:                   builds the real control plane (scripts/build-control-plane.sh)
 #   unshare, ip:          the real tier's network namespace (scripts/netns/bin/java)
 # A tool that cannot be installed fails the run: the tests that need it would otherwise not run.
@@ -16,7 +17,7 @@ has() {
 }
 
 missing=""
-has prometheus || missing="$missing prometheus"
+{ has prometheus && has promtool; } || missing="$missing prometheus"
 has unshare || missing="$missing util-linux"
 has ip || missing="$missing iproute2"
 has go || missing="$missing golang-go"

@@ -58,6 +58,7 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
   @Inject Clock clock;
   @Inject EventRecorder events;
   @Inject ReleaseMetrics metrics;
+  @Inject ReleaseStateMetrics stateMetrics;
   @Inject BackupGate backupGate;
   @Inject HealthGate healthGate;
   @Inject WriteCounter writes;
@@ -130,6 +131,7 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
     }
     status.observedGeneration = release.getMetadata().getGeneration();
     writeStatus(release, before, status, run, null);
+    stateMetrics.observe(context.getPrimaryCache(), release, status);
     LOG.debugf("%s/%s rv=%s gen=%s: phase=%s active=%s current=%s/%s %s", release.getMetadata().getNamespace(),
         release.getMetadata().getName(), release.getMetadata().getResourceVersion(), release.getMetadata().getGeneration(),
         status.phase, status.activeColor, status.currentColor, status.currentRevision, status.message);

@@ -64,6 +64,7 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
   @Inject EventRecorder events;
   @Inject BackupStorage storage;
   @Inject BackupMetrics metrics;
+  @Inject BackupStateMetrics stateMetrics;
   @Inject WriteCounter writes;
   @Inject BackupJobFactory.Settings settings;
   @Inject RestoreDrills drills;
@@ -296,6 +297,7 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
 
     // ---- restore drills (spec.drill): their CronJob, status.lastDrill and the RestoreDrill condition
     drills.reconcile(backup, status, context, problems.isEmpty(), settings, now);
+    stateMetrics.observe(context.getPrimaryCache(), backup, status, zone);
 
     DatabaseBackup written = StatusPatcher.patchStatus(client, backup, before, status, writes);
     if (written != null) {

@@ -398,6 +398,11 @@ class DatabaseBackupLifecycleTest {
           .isNotNull();
       assertThat(registry.find("turnout.backup.last.size.bytes").tags("namespace", ns).gauge().value()).isEqualTo(archive.length);
       assertThat(registry.find("turnout.backup.last.verified.timestamp.seconds").tags("namespace", ns).gauge().value()).isPositive();
+      // what the chart's backup alerts compare against: a daily schedule, one verified backup, nothing before it
+      assertThat(registry.find("turnout.backup.schedule.interval.seconds").tags("namespace", ns).gauge().value()).isEqualTo(86400);
+      assertThat(registry.find("turnout.backup.created.timestamp.seconds").tags("namespace", ns).gauge().value()).isPositive();
+      assertThat(registry.find("turnout.backup.last.verification.failed").tags("namespace", ns).gauge().value()).isZero();
+      assertThat(registry.find("turnout.backup.previous.size.bytes").tags("namespace", ns).gauge()).isNull();
     });
   }
 

@@ -224,6 +224,7 @@ class RestoreDrillLifecycleTest {
     eventually(() -> assertThat(drills(ns, "passed")).isEqualTo(1.0));
     assertThat(registry.find("turnout.backup.drill.last.success.timestamp.seconds").tags("namespace", ns).gauge().value())
         .isEqualTo(java.time.Instant.parse(afterPass.lastDrill.time).getEpochSecond());
+    assertThat(registry.find("turnout.backup.drill.last.failed").tags("namespace", ns).gauge().value()).isZero();
 
     // ---- idle: recorded once; reconciles after it write nothing and say nothing again
     var server = EmbeddedClusterResource.cluster().server();
@@ -263,6 +264,8 @@ class RestoreDrillLifecycleTest {
     eventually(() -> assertThat(events(ns, "DrillFailed")).singleElement()
         .satisfies(e -> assertThat(e.getType()).isEqualTo("Warning")));
     assertThat(drills(ns, "failed")).isEqualTo(1.0);
+    eventually(() -> assertThat(registry.find("turnout.backup.drill.last.failed").tags("namespace", ns).gauge().value())
+        .as("the alert's gauge, from status").isEqualTo(1.0));
     assertThat(registry.find("turnout.backup.drill.last.success.timestamp.seconds").tags("namespace", ns).gauge().value())
         .as("still the last pass").isEqualTo(java.time.Instant.parse(afterPass.lastDrill.time).getEpochSecond());
     assertThat(status(ns).lastFailure).as("a failed drill is no failed backup").isNull();

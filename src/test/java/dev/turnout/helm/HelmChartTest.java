@@ -179,6 +179,8 @@ class HelmChartTest {
     "metrics.serviceMonitor.interval|half a minute|interval",
     "resources.limits.memory|lots|memory",
     "serviceAccount.create|maybe|create",
+    "metrics.prometheusRule.runbookUrl|docs/operations.md|runbookUrl",
+    "metrics.dashboard.enabled|yes|enabled",
   })
   void badValuesAreRefusedByTheSchema(String key, String value, String named) {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> render(key, value))

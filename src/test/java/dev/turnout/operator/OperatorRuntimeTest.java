@@ -59,6 +59,13 @@ class OperatorRuntimeTest {
     assertThat(text).contains("turnout_release_promotion_duration_seconds_count{app=\"backend\",namespace=\"" + ns + "\"}");
     assertThat(text).contains("turnout_release_switch_convergence_seconds_count{app=\"backend\",namespace=\"" + ns + "\"}");
     assertThat(text).contains("turnout_api_writes_total");
+    // the state gauge the alerts read (set right after the status write that the wait above saw): one series, the
+    // current phase; no deadline once switched
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(get(metrics))
+        .containsPattern("turnout_release_phase\\{app=\"backend\",namespace=\"" + ns + "\",phase=\"Healthy\"\\} 1\\.0"));
+    text = get(metrics);
+    assertThat(text).doesNotContainPattern("turnout_release_phase\\{app=\"backend\",namespace=\"" + ns + "\",phase=\"(?!Healthy)");
+    assertThat(text).doesNotContain("turnout_release_progress_deadline_timestamp_seconds{app=\"backend\",namespace=\"" + ns + "\"}");
     assertThat(text).doesNotContain("revision=\"");
     // JOSDK's own per-resource reconcile metrics are served (the test-only Reconciles hook hands them on unchanged)
     assertThat(text).containsPattern("operator_sdk_reconciliations_started_total\\{[^}]*name=\"backend\"[^}]*namespace=\"" + ns + "\"");
