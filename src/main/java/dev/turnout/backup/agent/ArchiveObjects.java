@@ -1,7 +1,6 @@
 package dev.turnout.backup.agent;
 
 import dev.turnout.backup.catalog.BackupManifest;
-import dev.turnout.backup.catalog.S3Errors;
 import dev.turnout.backup.catalog.S3Settings;
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,7 +10,6 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.zip.GZIPInputStream;
 import software.amazon.awssdk.core.ResponseInputStream;
-import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 
@@ -154,10 +152,6 @@ final class ArchiveObjects {
   }
 
   private <T> T s3call(java.util.function.Supplier<T> call) {
-    try {
-      return call.get();
-    } catch (SdkException e) {
-      throw new AgentException(S3Errors.describe(e, settings));
-    }
+    return S3Calls.call(settings, call);
   }
 }

@@ -124,10 +124,6 @@ final class ArchiveUpload implements AutoCloseable {
   }
 
   private static <T> T call(S3Settings settings, java.util.function.Supplier<T> call) {
-    try {
-      return call.get();
-    } catch (SdkException e) {
-      throw new AgentException(S3Errors.describe(e, settings));
-    }
+    return S3Calls.call(settings, call);
   }
 }

@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.zip.GZIPInputStream;
 import software.amazon.awssdk.core.ResponseInputStream;
-import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
@@ -337,13 +336,7 @@ public class BackupAgent {
   }
 
   private <T> T s3call(java.util.function.Supplier<T> call) {
-    try {
-      return call.get();
-    } catch (SdkException e) {
-      throw new AgentException(S3Errors.describe(e, cfg.s3()));
-    } catch (IllegalArgumentException e) {
-      throw new AgentException(e.getMessage());
-    }
+    return S3Calls.call(cfg.s3(), call);
   }
 
 

@@ -2,11 +2,9 @@ package dev.turnout.backup.agent;
 
 import dev.turnout.backup.catalog.BackupCatalog;
 import dev.turnout.backup.catalog.BackupManifest;
-import dev.turnout.backup.catalog.S3Errors;
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -82,12 +80,6 @@ final class RestoreDrill {
   }
 
   private <T> T s3call(java.util.function.Supplier<T> call) {
-    try {
-      return call.get();
-    } catch (SdkException e) {
-      throw new AgentException(S3Errors.describe(e, cfg.s3()));
-    } catch (IllegalArgumentException e) {
-      throw new AgentException(e.getMessage());
-    }
+    return S3Calls.call(cfg.s3(), call);
   }
 }
