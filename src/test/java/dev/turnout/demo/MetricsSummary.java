@@ -12,11 +12,11 @@ import java.util.TreeMap;
  * counter or gauge series, and for histograms the count, p50 and p90 (estimated from the buckets the way PromQL's
  * histogram_quantile does: linear inside the bucket) and the mean. The raw exposition stays on /q/metrics.
  */
-final class MetricsSummary {
+public final class MetricsSummary {
   private MetricsSummary() {}
 
   /** One parsed sample: metric name, labels in order, value. */
-  record Sample(String name, Map<String, String> labels, double value) {}
+  public record Sample(String name, Map<String, String> labels, double value) {}
 
   private static final class Histogram {
     final TreeMap<Double, Double> buckets = new TreeMap<>();
@@ -132,7 +132,8 @@ final class MetricsSummary {
     return parts.isEmpty() ? "-" : String.join(" ", parts);
   }
 
-  static Sample parse(String line) {
+  /** One line of the Prometheus text format (not a comment), or null if it has no value. */
+  public static Sample parse(String line) {
     int brace = line.indexOf('{');
     int space = line.lastIndexOf(' ');
     if (space < 0) {
