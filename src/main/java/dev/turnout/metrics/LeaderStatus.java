@@ -5,6 +5,7 @@ import io.javaoperatorsdk.operator.api.config.ConfigurationService;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import io.quarkus.arc.Unremovable;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
@@ -16,6 +17,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * LeaderElectionConfiguration ({@link dev.turnout.operator.LeaderElection}), which JOSDK calls on its own threads.
  */
 @Singleton
+@Unremovable
 public class LeaderStatus implements MeterBinder {
   private static final AtomicBoolean LEADING = new AtomicBoolean();
 
