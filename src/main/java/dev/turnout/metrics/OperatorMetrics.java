@@ -45,17 +45,18 @@ public class OperatorMetrics implements Metrics {
 
   @Override
   public <T> T timeControllerExecution(ControllerExecution<T> execution) throws Exception {
+    PerKind meters = perKind(kind(execution.metadata()));
     Timer.Sample sample = Timer.start(registry);
     try {
       return execution.execute();
+    } catch (Exception | Error e) {
+      // counted here rather than in failedReconciliation, which JOSDK calls only when it schedules a retry (not when
+      // a newer event re-runs the reconcile at once, nor once retries are exhausted)
+      meters.errors().increment();
+      throw e;
     } finally {
-      sample.stop(perKind(kind(execution.metadata())).duration());
+      sample.stop(meters.duration());
     }
-  }
-
-  @Override
-  public void failedReconciliation(HasMetadata resource, Exception exception, Map<String, Object> metadata) {
-    perKind(kind(metadata, resource)).errors().increment();
   }
 
   // JOSDK calls reconcileCustomResource when it hands a resource to its executor and reconciliationExecutionFinished
