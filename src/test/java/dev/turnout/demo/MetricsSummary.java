@@ -60,20 +60,34 @@ public final class MetricsSummary {
         plain.put(s.name() + "|" + series(s.labels()), s.value());
       }
     }
+    // zeros (no errors, empty queues, timers not used yet) are left out to keep it short, and counted
     List<List<String>> rows = new ArrayList<>();
-    plain.forEach((key, value) -> {
-      String name = key.substring(0, key.indexOf('|'));
-      rows.add(List.of(name, key.substring(key.indexOf('|') + 1), plainValue(name, value)));
-    });
-    histograms.forEach((key, h) -> {
-      String name = key.substring(0, key.indexOf('|'));
+    int zeros = 0;
+    for (Map.Entry<String, Double> e : plain.entrySet()) {
+      String name = e.getKey().substring(0, e.getKey().indexOf('|'));
+      if (e.getValue() == 0) {
+        zeros++;
+        continue;
+      }
+      rows.add(List.of(name, e.getKey().substring(e.getKey().indexOf('|') + 1), plainValue(name, e.getValue())));
+    }
+    for (Map.Entry<String, Histogram> e : histograms.entrySet()) {
+      String name = e.getKey().substring(0, e.getKey().indexOf('|'));
+      Histogram h = e.getValue();
+      if (h.count == 0) {
+        zeros++;
+        continue;
+      }
       boolean seconds = name.endsWith("_seconds");
-      String figures = h.count == 0 ? "none yet"
-          : String.format(Locale.ROOT, "%s, p50 %s, p90 %s, mean %s", number(h.count),
-              value(quantile(0.5, h.buckets), seconds), value(quantile(0.9, h.buckets), seconds), value(h.sum / h.count, seconds));
-      rows.add(List.of(name, key.substring(key.indexOf('|') + 1), figures));
-    });
-    return table(rows);
+      String figures = String.format(Locale.ROOT, "%s, p50 %s, p90 %s, mean %s", number(h.count),
+          value(quantile(0.5, h.buckets), seconds), value(quantile(0.9, h.buckets), seconds), value(h.sum / h.count, seconds));
+      rows.add(List.of(name, e.getKey().substring(e.getKey().indexOf('|') + 1), figures));
+    }
+    List<String> out = table(rows);
+    if (zeros > 0) {
+      out.add("(" + zeros + " more series at 0)");
+    }
+    return out;
   }
 
   /** histogram_quantile's estimate: the bucket holding the q-th observation, linear inside it; +Inf gives the last bound. */

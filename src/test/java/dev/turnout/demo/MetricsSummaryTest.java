@@ -24,14 +24,15 @@ class MetricsSummaryTest {
       turnout_backup_last_success_timestamp_seconds{backup="nightly",namespace="auto-author"} 1.7646336E9
       # TYPE turnout_api_requests_total counter
       turnout_api_requests_total{code="200",verb="get"} 12.0
+      turnout_reconcile_errors_total{kind="AppRelease"} 0.0
       # TYPE jvm_threads_live_threads gauge
       jvm_threads_live_threads 40.0
       """;
 
   @Test
-  void histogramsBecomeCountAndPercentilesAndTheRestOneLineEach() {
+  void histogramsBecomeCountAndPercentilesAndTheRestOneLineEachExceptZeros() {
     List<String> lines = MetricsSummary.summarize(EXPOSITION);
-    assertThat(lines).hasSize(4);
+    assertThat(lines).hasSize(5).last().isEqualTo("(1 more series at 0)");
     assertThat(String.join("\n", lines))
         .doesNotContain("_bucket").doesNotContain("_max").doesNotContain("jvm_")
         // p50: rank 2 of 4 is in (10, 30] holding observations 2..3: 10 + 20 * (2 - 1) / 2 = 20 s; p90: rank 3.6 in (30, 60]: 48 s
