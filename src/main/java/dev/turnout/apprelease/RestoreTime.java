@@ -35,7 +35,9 @@ final class RestoreTime {
         marks.add(new Mark(outcomeAt, true));
       }
     }
-    marks.sort(Comparator.comparing(Mark::at).reversed());
+    // newest first; within one second (status times have second precision) an incident comes after a promotion:
+    // a revision is rolled back after its own switch, and fails after the promotion before it
+    marks.sort(Comparator.comparing(Mark::at).thenComparing(Mark::incident).reversed());
     Instant first = null;
     for (Mark m : marks) {
       if (!m.incident()) {

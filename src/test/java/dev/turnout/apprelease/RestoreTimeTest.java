@@ -47,6 +47,13 @@ class RestoreTimeTest {
   }
 
   @Test
+  void aRollbackInTheSecondOfItsSwitchIsStillAnIncident() {
+    // times have second precision: promoted and rolled back at minute 10 both
+    assertThat(at(history(rec(1, "Promoted", 0, null), rec(2, "RolledBack", 10, 10), rec(3, "Pending", null, null)), 3, 20))
+        .isEqualTo(Duration.ofMinutes(10));
+  }
+
+  @Test
   void failureBeforeTheSwitchCountsFromWhenItFailed() {
     assertThat(at(history(rec(1, "Promoted", 0, null), rec(2, "Failed", null, 20), rec(3, "Pending", null, null)), 3, 25))
         .isEqualTo(Duration.ofMinutes(5));
