@@ -22,6 +22,7 @@ public final class MetricsSummary {
     final TreeMap<Double, Double> buckets = new TreeMap<>();
     double count;
     double sum;
+    double max;
   }
 
   static List<String> summarize(String exposition) {
@@ -55,6 +56,8 @@ public final class MetricsSummary {
         } else if (s.name().endsWith("_sum")) {
           h.sum = s.value();
         }
+      } else if (s.name().endsWith("_max") && histogramBase(s.name().replaceAll("_max$", "_count"), types) != null) {
+        histograms.computeIfAbsent(s.name().replaceAll("_max$", "") + "|" + series(s.labels()), k -> new Histogram()).max = s.value();
       } else if (!s.name().endsWith("_max")) {
         // a timer's _max is a decaying recent peak: noise in a summary
         plain.put(s.name() + "|" + series(s.labels()), s.value());
@@ -79,8 +82,11 @@ public final class MetricsSummary {
         continue;
       }
       boolean seconds = name.endsWith("_seconds");
-      String figures = String.format(Locale.ROOT, "%s, p50 %s, p90 %s, mean %s", number(h.count),
-          value(quantile(0.5, h.buckets), seconds), value(quantile(0.9, h.buckets), seconds), value(h.sum / h.count, seconds));
+      String figures = h.buckets.isEmpty()
+          ? String.format(Locale.ROOT, "%s, mean %s", number(h.count), value(h.sum / h.count, seconds))
+          : String.format(Locale.ROOT, "%s, p50 %s, p90 %s, mean %s", number(h.count),
+              value(capped(quantile(0.5, h.buckets), h.max), seconds), value(capped(quantile(0.9, h.buckets), h.max), seconds),
+              value(h.sum / h.count, seconds));
       rows.add(List.of(name, e.getKey().substring(e.getKey().indexOf('|') + 1), figures));
     }
     List<String> out = table(rows);
@@ -116,11 +122,20 @@ public final class MetricsSummary {
     return lower;
   }
 
+  /**
+   * A bucket estimate is linear inside the bucket, so with few observations it can exceed the largest one: capped by
+   * the timer's recent maximum when there is one (it decays to 0 after a few idle minutes).
+   */
+  static double capped(double estimate, double max) {
+    return max > 0 && estimate > max ? max : estimate;
+  }
+
+  /** The metric a sample of a histogram (or of a timer without buckets, exported as a summary) belongs to. */
   private static String histogramBase(String name, Map<String, String> types) {
     for (String suffix : List.of("_bucket", "_count", "_sum")) {
       if (name.endsWith(suffix)) {
         String base = name.substring(0, name.length() - suffix.length());
-        if ("histogram".equals(types.get(base))) {
+        if ("histogram".equals(types.get(base)) || "summary".equals(types.get(base))) {
           return base;
         }
       }
