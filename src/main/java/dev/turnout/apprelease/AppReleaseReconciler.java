@@ -11,6 +11,7 @@ import dev.turnout.common.NamespaceTerminating;
 import dev.turnout.common.OwnedInformers;
 import dev.turnout.common.StaleReadGuard;
 import dev.turnout.common.StatusPatcher;
+import dev.turnout.common.Times;
 import dev.turnout.common.WriteCounter;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.ControllerRevision;
@@ -274,6 +275,7 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
     AppReleaseStatus status = run.status;
     RevisionRecord rec = run.currentRecord();
     rec.outcome = Outcome.Failed.name();
+    rec.outcomeAt = Times.format(run.now);
     rec.reason = message;
     status.message = message;
     events.warning(run.release, reason, "revision " + rec.revision + " failed, traffic stays on "

@@ -35,6 +35,9 @@ public class RevisionRecord {
   @JsonPropertyDescription("Pending | Promoted | RolledBack | Failed | Superseded.")
   public String outcome;
 
+  @JsonPropertyDescription("When the revision failed or was rolled back (outcome Failed or RolledBack).")
+  public String outcomeAt;
+
   @JsonPropertyDescription("Why the revision has its outcome.")
   public String reason;
 }

@@ -194,6 +194,7 @@ final class TrafficSwitcher {
   private void recordSwitch(Color color, String note) {
     AppReleaseStatus status = run.status;
     RevisionRecord rec = run.currentRecord();
+    Duration restored = RestoreTime.of(status.history, rec.revision, run.now);
     status.previousColor = status.activeColor;
     status.previousRevision = status.activeRevision;
     status.activeColor = color.label();
@@ -205,7 +206,7 @@ final class TrafficSwitcher {
     rec.promotedAt = Times.format(run.now);
     rec.reason = note == null ? "every gate passed" : note;
     Instant created = Times.parse(rec.createdAt);
-    metrics.promoted(run.release, created == null ? null : Duration.between(created, run.now));
+    metrics.promoted(run.release, created == null ? null : Duration.between(created, run.now), restored);
     events.normal(run.release, "Promoted", String.format("revision %d (%s) is live on %s; previous color %s kept up for rollback",
         rec.revision, rec.version, color, Objects.toString(status.previousColor, "none")));
   }
@@ -215,6 +216,7 @@ final class TrafficSwitcher {
     RevisionRecord rejected = run.record(status.activeRevision);
     if (rejected != null) {
       rejected.outcome = Outcome.RolledBack.name();
+      rejected.outcomeAt = Times.format(run.now);
       rejected.reason = reason;
     }
     Long fromRevision = status.activeRevision;

@@ -1,5 +1,6 @@
 package dev.turnout.operator;
 
+import dev.turnout.metrics.LeaderStatus;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import jakarta.inject.Singleton;
 import java.time.Duration;
@@ -39,7 +40,7 @@ public class LeaderElection extends LeaderElectionConfiguration {
         Duration.ofSeconds(10),
         Duration.ofSeconds(2),
         null,
-        null,
+        LeaderStatus.callbacks(),
         config.getOptionalValue("turnout.leader-election.exit-on-loss", Boolean.class).orElse(true));
   }
 }

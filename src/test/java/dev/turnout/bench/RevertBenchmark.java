@@ -216,11 +216,11 @@ class RevertBenchmark {
     }
     System.out.printf("BENCH operator's metric turnout.health.revert.latency (threshold -> start of the reverting reconcile):"
         + " mean=%.1f ms max=%.1f ms n=%d%n", count == 0 ? 0 : sum / count, max, count);
-    // JOSDK's reconcile timers, summed per controller (max: the slowest single reconcile, incl. the first, cold ones)
+    // the operator's reconcile timers per kind (max: the slowest single reconcile, incl. the first, cold ones)
     Map<String, double[]> byController = new TreeMap<>();
     for (Meter m : registry.getMeters()) {
-      if (m instanceof Timer t && m.getId().getName().equals("operator.sdk.controllers.execution.reconcile") && t.count() > 0) {
-        double[] a = byController.computeIfAbsent(String.valueOf(m.getId().getTag("controller")), k -> new double[3]);
+      if (m instanceof Timer t && m.getId().getName().equals("turnout.reconcile.duration") && t.count() > 0) {
+        double[] a = byController.computeIfAbsent(String.valueOf(m.getId().getTag("kind")), k -> new double[3]);
         a[0] += t.count();
         a[1] += t.totalTime(TimeUnit.MILLISECONDS);
         a[2] = Math.max(a[2], t.max(TimeUnit.MILLISECONDS));

@@ -606,17 +606,17 @@ public final class DemoMain {
     System.out.println("Operator log: " + OPERATOR_LOG);
   }
 
-  /** The operator's own metrics (turnout_*), as Prometheus would scrape them. */
+  /** A summary of the operator's own metrics (turnout_*): values, and count, p50 and p90 of histograms. */
   private void metrics() {
     URI uri = readyUri.resolve("/q/metrics");
     System.out.println();
-    System.out.println("Operator metrics (GET " + uri + ", turnout_* only):");
+    System.out.println("Operator metrics (summary of turnout_*; every series and bucket: GET " + uri + "):");
     try {
       HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection();
       c.setConnectTimeout(1000);
       c.setReadTimeout(5000);
       String body = new String(c.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      body.lines().filter(l -> l.startsWith("turnout_")).forEach(l -> System.out.println("  " + l));
+      MetricsSummary.summarize(body).forEach(l -> System.out.println("  " + l));
     } catch (IOException e) {
       System.out.println("  (not available: " + e.getMessage() + ")");
     }

@@ -8,6 +8,7 @@ import dev.turnout.testing.EmbeddedClusterResource;
 import dev.turnout.testing.Releases;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -35,6 +36,7 @@ class LeaderElectionTest {
   }
 
   @Inject KubernetesClient client;
+  @Inject MeterRegistry registry;
 
   @Test
   void holdsTheLeaseAndReconciles() {
@@ -44,6 +46,9 @@ class LeaderElectionTest {
       assertThat(lease.getSpec().getHolderIdentity()).isNotBlank();
       assertThat(lease.getSpec().getLeaseDurationSeconds()).isPositive();
     });
+    // leader election is on in this profile: the gauge says 1 because this replica was called back as the leader
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+        assertThat(registry.get("turnout.leader").gauge().value()).isEqualTo(1.0));
     String ns = Releases.newNamespace(client, "leader");
     client.resource(Releases.backend(ns, "1.0.0", 1)).create();
     await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() ->

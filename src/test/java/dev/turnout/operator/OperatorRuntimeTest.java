@@ -67,8 +67,9 @@ class OperatorRuntimeTest {
     assertThat(text).doesNotContainPattern("turnout_release_phase\\{app=\"backend\",namespace=\"" + ns + "\",phase=\"(?!Healthy)");
     assertThat(text).doesNotContain("turnout_release_progress_deadline_timestamp_seconds{app=\"backend\",namespace=\"" + ns + "\"}");
     assertThat(text).doesNotContain("revision=\"");
-    // JOSDK's own per-resource reconcile metrics are served (the test-only Reconciles hook hands them on unchanged)
-    assertThat(text).containsPattern("operator_sdk_reconciliations_started_total\\{[^}]*name=\"backend\"[^}]*namespace=\"" + ns + "\"");
+    // reconcile metrics per kind, not JOSDK's per-resource ones (the test-only Reconciles hook hands them on unchanged)
+    assertThat(text).containsPattern("turnout_reconcile_duration_seconds_count\\{kind=\"AppRelease\"\\} [1-9]");
+    assertThat(text).doesNotContain("operator_sdk_");
   }
 
   @Test

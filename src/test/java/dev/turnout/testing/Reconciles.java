@@ -6,7 +6,9 @@ import io.javaoperatorsdk.operator.api.reconciler.RetryInfo;
 import io.javaoperatorsdk.operator.processing.Controller;
 import io.javaoperatorsdk.operator.processing.event.Event;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
-import io.quarkiverse.operatorsdk.runtime.MicrometerMetricsProvider;
+import dev.turnout.metrics.OperatorMetrics;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.inject.Alternative;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.time.Duration;
@@ -19,21 +21,21 @@ import java.util.concurrent.atomic.AtomicLong;
  * assert that something stayed the same (after a metadata-only nudge or a move of the test clock nothing in the
  * resource changes, so status.observedGeneration cannot tell).
  *
- * <p>It is the JOSDK {@link Metrics} callback the operator already emits, observed: this test-only bean replaces
- * quarkus-operator-sdk's {@code @DefaultBean} producer and hands every call on, unchanged, to the same
- * per-resource Micrometer metrics that producer returns ({@link MicrometerMetricsProvider#getMetrics()}), so
- * /q/metrics is what it is in production. Besides, per resource (kind, namespace, name) it remembers the
+ * <p>It is the JOSDK {@link Metrics} callback the operator already emits, observed: this test-only bean takes the
+ * place of the operator's {@link OperatorMetrics} (an alternative, so it wins over that bean) and hands every call on,
+ * unchanged, to it, so /q/metrics is what it is in production. Besides, per resource (kind, namespace, name) it remembers the
  * resourceVersion each reconcile execution started from, and which executions have finished.
  *
- * <p>Why not the Micrometer counters alone ({@code operator.sdk.reconciliations.started/success} with their
- * resource tags)? A count cannot say whether the reconcile that started after a nudge read the nudged object or a
+ * <p>Why not a Micrometer count of reconciles per resource? A count cannot say whether the reconcile that started after a nudge read the nudged object or a
  * cache that had not yet seen it; the resourceVersion the execution started from can.
  */
 @Singleton
+@Alternative
+@Priority(1)
 public class Reconciles implements Metrics {
   private static final Duration WAIT = Duration.ofSeconds(30);
 
-  @Inject MicrometerMetricsProvider provider;
+  @Inject OperatorMetrics operatorMetrics;
   @Inject CrashingWriteCounter crashes;
 
   private final AtomicLong sequence = new AtomicLong();
@@ -65,7 +67,7 @@ public class Reconciles implements Metrics {
   }
 
   private Metrics delegate() {
-    return provider.getMetrics();
+    return operatorMetrics;
   }
 
   // --- what the tests use -------------------------------------------------------------------------------------
