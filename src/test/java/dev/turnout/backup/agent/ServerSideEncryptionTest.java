@@ -43,6 +43,7 @@ class ServerSideEncryptionTest {
       seen.add(new Seen(attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME), context.httpRequest().headers()));
     }
 
+    /** The header on every attempt of the operation (the SDK retries a request S3 answered 5xx or dropped). */
     List<String> header(String operation, String name) {
       return seen.stream().filter(s -> s.operation().equals(operation))
           .map(s -> s.headers().getOrDefault(name, List.of()).stream().findFirst().orElse(null)).toList();
@@ -93,13 +94,13 @@ class ServerSideEncryptionTest {
     new BackupCatalog(s3, bucket, "prod/").readManifest(KEY).orElseThrow();
     s3.getObjectAsBytes(b -> b.bucket(bucket).key(KEY));
 
-    assertThat(r.header("CreateMultipartUpload", SSE)).containsExactly("aws:kms");
-    assertThat(r.header("CreateMultipartUpload", KMS_KEY)).containsExactly("alias/turnout-backups");
-    assertThat(r.header("PutObject", SSE)).containsExactly("aws:kms");
-    assertThat(r.header("PutObject", KMS_KEY)).containsExactly("alias/turnout-backups");
-    assertThat(r.header("UploadPart", SSE)).hasSize(2).containsOnlyNulls();
+    assertThat(r.header("CreateMultipartUpload", SSE)).isNotEmpty().containsOnly("aws:kms");
+    assertThat(r.header("CreateMultipartUpload", KMS_KEY)).isNotEmpty().containsOnly("alias/turnout-backups");
+    assertThat(r.header("PutObject", SSE)).isNotEmpty().containsOnly("aws:kms");
+    assertThat(r.header("PutObject", KMS_KEY)).isNotEmpty().containsOnly("alias/turnout-backups");
+    assertThat(r.header("UploadPart", SSE)).isNotEmpty().containsOnlyNulls();
     assertThat(r.header("CompleteMultipartUpload", SSE)).containsOnlyNulls();
-    assertThat(r.header("GetObject", SSE)).hasSize(2).containsOnlyNulls();
+    assertThat(r.header("GetObject", SSE)).isNotEmpty().containsOnlyNulls();
   }
 
   @Test
@@ -108,9 +109,9 @@ class ServerSideEncryptionTest {
     Recorder r = new Recorder();
     S3Client s3 = client(bucket, r);
     writeBackup(s3, bucket, new ServerSideEncryption("AES256", null));
-    assertThat(r.header("CreateMultipartUpload", SSE)).containsExactly("AES256");
+    assertThat(r.header("CreateMultipartUpload", SSE)).isNotEmpty().containsOnly("AES256");
     assertThat(r.header("CreateMultipartUpload", KMS_KEY)).containsOnlyNulls();
-    assertThat(r.header("PutObject", SSE)).containsExactly("AES256");
+    assertThat(r.header("PutObject", SSE)).isNotEmpty().containsOnly("AES256");
     var head = s3.headObject(b -> b.bucket(bucket).key(KEY));
     assertThat(head.serverSideEncryptionAsString()).isEqualTo("AES256");
   }
