@@ -1,14 +1,9 @@
 package dev.turnout.backup;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.fabric8.kubernetes.api.model.ContainerStatus;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 
@@ -20,7 +15,6 @@ import java.util.Optional;
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public class DrillReport {
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   public boolean ok;
   public String command;
@@ -32,42 +26,6 @@ public class DrillReport {
 
   /** The newest terminated pod's report, when its message is the agent's drill JSON; empty without a pod or report. */
   static Optional<DrillReport> of(KubernetesClient client, Job job) {
-    try {
-      return client.pods().inNamespace(job.getMetadata().getNamespace())
-          .withLabel(BackupJobFactory.JOB_NAME_LABEL, job.getMetadata().getName()).list().getItems().stream()
-          .filter(p -> job.getMetadata().getUid() == null || p.getMetadata().getOwnerReferences().stream()
-              .anyMatch(o -> job.getMetadata().getUid().equals(o.getUid())))
-          .sorted(Comparator.comparing((Pod p) -> p.getMetadata().getCreationTimestamp()).reversed())
-          .map(DrillReport::parse)
-          .flatMap(Optional::stream)
-          .findFirst();
-    } catch (KubernetesClientException e) {
-      return Optional.empty(); // the Job's outcome still counts; only the details are missing
-    }
-  }
-
-  static Optional<DrillReport> parse(Pod pod) {
-    if (pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null) {
-      return Optional.empty();
-    }
-    for (ContainerStatus c : pod.getStatus().getContainerStatuses()) {
-      if (c.getState() == null || c.getState().getTerminated() == null || c.getState().getTerminated().getMessage() == null) {
-        continue;
-      }
-      // FallbackToLogsOnError: without the file, the log's tail; the agent's JSON is its last stdout line
-      String[] lines = c.getState().getTerminated().getMessage().strip().split("\n");
-      String last = lines[lines.length - 1].strip();
-      if (last.startsWith("{")) {
-        try {
-          DrillReport r = JSON.readValue(last, DrillReport.class);
-          if ("drill".equals(r.command)) {
-            return Optional.of(r);
-          }
-        } catch (Exception e) {
-          // not the agent's JSON
-        }
-      }
-    }
-    return Optional.empty();
+    return AgentReports.newest(client, job, DrillReport.class, r -> "drill".equals(r.command));
   }
 }

@@ -1,13 +1,8 @@
 package dev.turnout.restore;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.fabric8.kubernetes.api.model.ContainerStatus;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -20,7 +15,6 @@ import java.util.Optional;
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public class AgentReport {
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   public boolean ok;
   public String object;
@@ -37,43 +31,7 @@ public class AgentReport {
 
   /** The newest terminated pod's report, when its message is the agent's JSON; empty for older agents or no pod. */
   static Optional<AgentReport> of(KubernetesClient client, Job job) {
-    try {
-      return client.pods().inNamespace(job.getMetadata().getNamespace())
-          .withLabel("job-name", job.getMetadata().getName()).list().getItems().stream()
-          .filter(p -> job.getMetadata().getUid() == null || p.getMetadata().getOwnerReferences().stream()
-              .anyMatch(o -> job.getMetadata().getUid().equals(o.getUid())))
-          .sorted(Comparator.comparing((Pod p) -> p.getMetadata().getCreationTimestamp()).reversed())
-          .map(AgentReport::parse)
-          .flatMap(Optional::stream)
-          .findFirst();
-    } catch (KubernetesClientException e) {
-      return Optional.empty(); // the Job's outcome still counts; only the details are missing
-    }
+    return dev.turnout.backup.AgentReports.newest(client, job, AgentReport.class, r -> true);
   }
 
-  static Optional<AgentReport> parse(Pod pod) {
-    if (pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null) {
-      return Optional.empty();
-    }
-    for (ContainerStatus c : pod.getStatus().getContainerStatuses()) {
-      if (c.getState() == null || c.getState().getTerminated() == null) {
-        continue;
-      }
-      String message = c.getState().getTerminated().getMessage();
-      if (message == null) {
-        continue;
-      }
-      // FallbackToLogsOnError: without the file, the log's tail; the agent's JSON is its last stdout line
-      String[] lines = message.strip().split("\n");
-      String last = lines[lines.length - 1].strip();
-      if (last.startsWith("{")) {
-        try {
-          return Optional.of(JSON.readValue(last, AgentReport.class));
-        } catch (Exception e) {
-          // not the agent's JSON
-        }
-      }
-    }
-    return Optional.empty();
-  }
 }
