@@ -7,7 +7,6 @@ import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.parallel.Isolated;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
@@ -15,8 +14,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * it. (Before the chart granted `patch` on leases, the first renewal got 403, leadership was lost after the 10 s
  * renew deadline and the process exited.)
  */
-// stops, kills or restarts the operator (or judges its leadership): nothing else may run meanwhile
-@Isolated
+// not @Isolated: the classes that stop or kill the operator are, so none runs beside this one; other classes' load is
+// what a leader lives with
 class LeaderElectionRealIT {
   @RegisterExtension static final RealNamespace NS = new RealNamespace();
 
