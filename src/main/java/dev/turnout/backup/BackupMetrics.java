@@ -30,6 +30,9 @@ public class BackupMetrics {
         .set(completedAt == null ? 0 : completedAt.getEpochSecond());
   }
 
+  static final Duration[] DURATION_BUCKETS = java.util.stream.Stream.of(10, 30, 60, 300, 900, 1800, 3600, 7200, 14400)
+      .map(Duration::ofSeconds).toArray(Duration[]::new);
+
   public void run(DatabaseBackup b, boolean succeeded, Duration duration) {
     Counter.builder("turnout.backup.runs")
         .description("Finished backup Jobs by result")
@@ -40,6 +43,8 @@ public class BackupMetrics {
       Timer.builder("turnout.backup.duration")
           .description("Run time of backup Jobs (start to completion)")
           .tags(tags(b))
+          // fixed buckets (docs/metrics.md): a dump of a small app takes seconds, a large one hours
+          .serviceLevelObjectives(DURATION_BUCKETS)
           .register(registry)
           .record(duration);
     }
