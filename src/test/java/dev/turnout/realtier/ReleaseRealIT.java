@@ -28,6 +28,7 @@ class ReleaseRealIT extends ReleaseScenarios {
   @Test
   void releaseSwitchAndRollbackOnRealControllers() throws Exception {
     String ns = NS.name();
+    java.time.Instant created = java.time.Instant.now();
     client().resource(release("shop", "1.0.0")).create();
     eventually(() -> {
       assertThat(activeColor("shop")).isEqualTo("blue");
@@ -47,7 +48,9 @@ class ReleaseRealIT extends ReleaseScenarios {
     eventually(() -> assertThat(NS.tier().simulator().readyEndpoints(ns, "shop"))
         .hasSize(2).allSatisfy(a -> assertThat(a.getHostString()).startsWith("10.244.")));
     IdleWrites.assertNone(NS.tier(), ns);
+    java.util.List<AuditLog.Entry> firstVersion = ReleaseWrites.of(NS.tier(), ns, "shop", created);
 
+    java.time.Instant updated = java.time.Instant.now();
     Releases.update(client(), ns, "shop", ar -> ar.getSpec().version = "1.1.0");
     eventually(() -> {
       assertThat(activeColor("shop")).isEqualTo("green");
@@ -61,6 +64,9 @@ class ReleaseRealIT extends ReleaseScenarios {
     assertThat(client().pods().inNamespace(ns).withLabels(Releases.color("shop", "green")).list().getItems())
         .anySatisfy(p -> assertThat(p.getStatus().getPodIP()).isEqualTo(served.getHostString()));
     IdleWrites.assertNone(NS.tier(), ns);
+    java.util.List<AuditLog.Entry> secondVersion = ReleaseWrites.of(NS.tier(), ns, "shop", updated);
+    ReleaseWrites.print("first version (create to Healthy)", firstVersion);
+    ReleaseWrites.print("second version (update to switched and converged)", secondVersion);
 
     Releases.update(client(), ns, "shop", ar -> ar.getMetadata().getAnnotations().put(Labels.ROLLBACK, "real-1"));
     eventually(() -> {
