@@ -291,6 +291,9 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
     }
     if (error != null) {
       status.message = error;
+    } else if (StatusProgress.onlyProgress(before, status)) {
+      // only counts moved within the same wait: written with the next change that matters (see StatusProgress)
+      return;
     }
     AppRelease written = StatusPatcher.patchStatus(client, release, before, status, writes);
     if (written != null) {

@@ -40,6 +40,20 @@ class ReleaseWritesTest {
     String ns = Releases.newNamespace(client, "writes");
     ApiWrites.drain(server);
     List<RecordedRequest> all = new ArrayList<>();
+    List<String> statuses = new java.util.concurrent.CopyOnWriteArrayList<>();
+    var watch = client.resources(AppRelease.class).inNamespace(ns).watch(new io.fabric8.kubernetes.client.Watcher<AppRelease>() {
+      @Override
+      public void eventReceived(Action action, AppRelease ar) {
+        AppReleaseStatus st = ar.getStatus();
+        if (st != null) {
+          statuses.add(st.phase + " | " + st.message + " | " + st.conditions.stream()
+              .map(c -> c.getType() + "=" + c.getStatus() + "/" + c.getReason() + "(" + c.getMessage() + ")").toList());
+        }
+      }
+
+      @Override
+      public void onClose(io.fabric8.kubernetes.client.WatcherException cause) {}
+    });
     client.resource(Releases.backend(ns, "1.0.0", 2)).create();
     await().atMost(Duration.ofSeconds(60)).ignoreExceptionsInstanceOf(NullPointerException.class).untilAsserted(() -> {
       assertThat(activeColor(ns)).isEqualTo("blue");
@@ -70,6 +84,8 @@ class ReleaseWritesTest {
       String body = r.getUtf8Body();
       writes.add(r.getMethod() + " " + p + (p.endsWith("/status") ? "  " + body : ""));
     }
+    watch.close();
+    statuses.forEach(w -> System.out.println("STATUS " + w));
     writes.forEach(w -> System.out.println("WRITES " + w));
     System.out.println("WRITES total " + writes.size());
   }
