@@ -186,6 +186,18 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
       // traffic moves back, on a rollback token or a revert above) until it is back; ReferencesResolved names it.
       return;
     }
+    try {
+      ownedObjectsGatesAndSwitch(run, context, writes, traffic, readinessGate, events);
+    } catch (Ownership.Conflict taken) {
+      // a color's name taken by something Turnout did not create, found as it was about to be created
+      blockOnOwnership(run, taken.getMessage(), events);
+    }
+  }
+
+  /** Steps 4 to 6 of the lifecycle. */
+  private void ownedObjectsGatesAndSwitch(ReleaseRun run, Context<AppRelease> context, OwnedWrites writes,
+      TrafficSwitcher traffic, String readinessGate, EventRecorder events) {
+    AppReleaseStatus status = run.status;
     // 4. the owned objects as planned (and as they were, when someone deleted or changed them)
     RevisionTemplates templates = new RevisionTemplates(run, writes, readinessGate);
     ColorDeployments.ensure(run, writes, templates, ScaleDownScheduler.due(run));

@@ -23,13 +23,15 @@ import org.junit.jupiter.api.Test;
  * at most seven writes (its ControllerRevision, its color's Deployment, the preview Service, the status at the
  * revision's start, the switch, the status recording it, the status at convergence), however many progress steps its
  * pods go through; and the status write recording a switch comes right after the switch, with no Event before it.
- * The same is counted on the real tier from the audit log (ReleaseRealIT).
+ * The same is counted on the real tier from the audit log (ReleaseRealIT). A live release asks the API server nothing
+ * either: the idle color's name is looked up only when it is about to be created.
  */
 @QuarkusTest
 @QuarkusTestResource(EmbeddedClusterResource.class)
 class ReleaseWritesTest {
   static final int WRITES_PER_VERSION = 7;
   @Inject KubernetesClient client;
+  @Inject dev.turnout.testing.Reconciles reconciles;
 
   String activeColor(String ns) {
     Service s = client.services().inNamespace(ns).withName("backend").get();
@@ -88,5 +90,62 @@ class ReleaseWritesTest {
       assertThat(version.get(switched + 1)).as("what follows the switch in %s", version)
           .isEqualTo("PATCH /apis/turnout.dev/v1alpha1/namespaces/" + ns + "/appreleases/backend/status");
     }
+  }
+
+  String liveOnBlue(String prefix) {
+    String ns = Releases.newNamespace(client, prefix);
+    client.resource(Releases.backend(ns, "1.0.0", 2)).create();
+    await().atMost(Duration.ofSeconds(60)).ignoreExceptionsInstanceOf(NullPointerException.class).untilAsserted(() -> {
+      assertThat(activeColor(ns)).isEqualTo("blue");
+      assertThat(get(ns).getStatus().phase).isEqualTo("Healthy");
+    });
+    return ns;
+  }
+
+  /** Before, every reconcile of a release with one version asked the API server for its idle color, which is not there. */
+  @Test
+  void aLiveReleaseAsksTheApiServerNothingWhenReconciled() {
+    String ns = liveOnBlue("reads");
+    var server = EmbeddedClusterResource.cluster().server();
+    await().pollDelay(Duration.ofSeconds(1)).until(() -> true);
+    ApiWrites.drain(server);
+    AppRelease nudged = null;
+    for (int i = 0; i < 3; i++) {
+      nudged = Releases.nudge(client, ns, "backend");
+    }
+    reconciles.awaitReconciled(nudged);
+    List<String> lookups = ApiWrites.drain(server).stream()
+        .filter(r -> r.getMethod().equals("GET") && !r.getPath().contains("watch=true"))
+        .map(r -> r.getMethod() + " " + r.getPath())
+        .filter(p -> p.contains("/namespaces/" + ns + "/deployments/backend-") || p.contains("/namespaces/" + ns + "/services/backend"))
+        .toList();
+    assertThat(lookups).as("requests for the release's objects while reconciling it unchanged").isEmpty();
+  }
+
+  @Test
+  void aColorNameTakenAfterTheFirstReleaseBlocksTheNextRevisionAndIsNeverTakenOver() {
+    String ns = liveOnBlue("taken");
+    var foreign = new io.fabric8.kubernetes.api.model.apps.DeploymentBuilder()
+        .withNewMetadata().withName("backend-green").withNamespace(ns).endMetadata()
+        .withNewSpec().withReplicas(0).withNewSelector().addToMatchLabels("app", "legacy").endSelector()
+        .withNewTemplate().withNewMetadata().addToLabels("app", "legacy").endMetadata()
+        .withNewSpec().addNewContainer().withName("legacy").withImage("registry.example/legacy:1").endContainer().endSpec()
+        .endTemplate().endSpec().build();
+    client.resource(foreign).create();
+    Releases.update(client, ns, "backend", ar -> ar.getSpec().version = "1.1.0");
+    await().atMost(Duration.ofSeconds(60)).ignoreExceptionsInstanceOf(NullPointerException.class).untilAsserted(() -> {
+      AppReleaseStatus s = get(ns).getStatus();
+      assertThat(s.message).contains("Deployment " + ns + "/backend-green already exists and is not owned by AppRelease backend");
+      assertThat(s.conditions).anySatisfy(c -> {
+        assertThat(c.getType()).isEqualTo("OwnershipClear");
+        assertThat(c.getStatus()).isEqualTo("False");
+      });
+    });
+    var green = client.apps().deployments().inNamespace(ns).withName("backend-green").get();
+    assertThat(green.getSpec().getTemplate().getSpec().getContainers()).singleElement()
+        .satisfies(c -> assertThat(c.getImage()).isEqualTo("registry.example/legacy:1"));
+    assertThat(green.getMetadata().getOwnerReferences()).isNullOrEmpty();
+    assertThat(activeColor(ns)).isEqualTo("blue");
+    assertThat(client.v1().events().inNamespace(ns).list().getItems()).anySatisfy(e -> assertThat(e.getReason()).isEqualTo("OwnershipConflict"));
   }
 }
