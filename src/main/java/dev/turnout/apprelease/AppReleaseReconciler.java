@@ -57,7 +57,7 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
 
   @Inject KubernetesClient client;
   @Inject Clock clock;
-  @Inject EventRecorder events;
+  @Inject EventRecorder eventRecorder;
   @Inject ReleaseMetrics metrics;
   @Inject ReleaseStateMetrics stateMetrics;
   @Inject BackupGate backupGate;
@@ -116,11 +116,13 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
     AppReleaseStatus before = release.getStatus();
     AppReleaseStatus status = before == null ? new AppReleaseStatus() : Serialization.clone(before);
     ReleaseRun run = null;
+    // the Events of this reconcile go out after its status write (see ReconcileEvents)
+    ReconcileEvents events = new ReconcileEvents(eventRecorder);
     try {
       ReleaseSnapshot snapshot = ReleaseSnapshot.read(release, context, ConfigResolver.resolve(release, referencedConfig::digests),
           releasePods.of(release.getMetadata().getNamespace(), release.getMetadata().getName()));
       run = new ReleaseRun(release, snapshot, status, now);
-      lifecycle(run, context);
+      lifecycle(run, context, events);
     } catch (RuntimeException e) {
       if (NamespaceTerminating.is(e)) {
         LOG.debugf("%s/%s: namespace is being deleted, nothing more to do", release.getMetadata().getNamespace(),
@@ -128,10 +130,13 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
         return UpdateControl.noUpdate();
       }
       writeStatus(release, before, status, run, "reconcile error: " + e.getMessage());
+      events.flush();
       throw e;
     }
     status.observedGeneration = release.getMetadata().getGeneration();
+    // a status write that fails sends no Event: the next reconcile decides again and tells what it does
     writeStatus(release, before, status, run, null);
+    events.flush();
     stateMetrics.observe(context.getPrimaryCache(), release, status);
     LOG.debugf("%s/%s rv=%s gen=%s: phase=%s active=%s current=%s/%s %s", release.getMetadata().getNamespace(),
         release.getMetadata().getName(), release.getMetadata().getResourceVersion(), release.getMetadata().getGeneration(),
@@ -143,11 +148,11 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
   }
 
   /** The lifecycle of a release, in the order of docs/apprelease.md. */
-  private void lifecycle(ReleaseRun run, Context<AppRelease> context) {
+  private void lifecycle(ReleaseRun run, Context<AppRelease> context, EventRecorder events) {
     AppReleaseStatus status = run.status;
     Optional<String> conflict = Ownership.conflict(client, run);
     if (conflict.isPresent()) {
-      blockOnOwnership(run, conflict.get());
+      blockOnOwnership(run, conflict.get(), events);
       return;
     }
     if (run.spec().isPaused()) {
@@ -166,7 +171,7 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
       // a deleted HealthPolicy changes nothing the pods run: the revision keeps its readiness gate (no new revision)
       readinessGate = status.readinessGate;
     }
-    newRevisionIfChanged(run, readinessGate);
+    newRevisionIfChanged(run, readinessGate, events);
     // 3. traffic back: a rollback token, or the post-promotion watch (a refused switch leaves traffic where it is)
     refusable(() -> {
       rollbacks.onToken();
@@ -181,6 +186,18 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
       // traffic moves back, on a rollback token or a revert above) until it is back; ReferencesResolved names it.
       return;
     }
+    try {
+      ownedObjectsGatesAndSwitch(run, context, writes, traffic, readinessGate, events);
+    } catch (Ownership.Conflict taken) {
+      // a color's name taken by something Turnout did not create, found as it was about to be created
+      blockOnOwnership(run, taken.getMessage(), events);
+    }
+  }
+
+  /** Steps 4 to 6 of the lifecycle. */
+  private void ownedObjectsGatesAndSwitch(ReleaseRun run, Context<AppRelease> context, OwnedWrites writes,
+      TrafficSwitcher traffic, String readinessGate, EventRecorder events) {
+    AppReleaseStatus status = run.status;
     // 4. the owned objects as planned (and as they were, when someone deleted or changed them)
     RevisionTemplates templates = new RevisionTemplates(run, writes, readinessGate);
     ColorDeployments.ensure(run, writes, templates, ScaleDownScheduler.due(run));
@@ -196,7 +213,7 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
     if (run.rolloutPending()) {
       PromotionGates.Decision decision = PromotionGates.evaluate(run, writes, events, backupGate, healthGate);
       if (decision instanceof PromotionGates.Fail f) {
-        failRevision(run, writes, f.reason(), f.message());
+        failRevision(run, writes, f.reason(), f.message(), events);
       } else if (decision instanceof PromotionGates.Promote p) {
         refusable(() -> traffic.promote(Color.parse(status.currentColor), p.token()));
       }
@@ -217,7 +234,7 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
     }
   }
 
-  private void blockOnOwnership(ReleaseRun run, String conflict) {
+  private static void blockOnOwnership(ReleaseRun run, String conflict, EventRecorder events) {
     run.gate(OWNERSHIP, false, "OwnershipConflict", conflict);
     if (!conflict.equals(run.status.message)) {
       events.warning(run.release, "OwnershipConflict", conflict);
@@ -227,7 +244,7 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
     run.requeueAtMost(Duration.ofSeconds(60));
   }
 
-  private void newRevisionIfChanged(ReleaseRun run, String readinessGate) {
+  private void newRevisionIfChanged(ReleaseRun run, String readinessGate, EventRecorder events) {
     ConfigResolver.ResolvedConfig config = run.snapshot.config;
     if (!config.missing().isEmpty()) {
       String msg = "missing " + String.join("; ", config.missing());
@@ -271,7 +288,7 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
     }
   }
 
-  private void failRevision(ReleaseRun run, OwnedWrites writes, String reason, String message) {
+  private void failRevision(ReleaseRun run, OwnedWrites writes, String reason, String message, EventRecorder events) {
     AppReleaseStatus status = run.status;
     RevisionRecord rec = run.currentRecord();
     rec.outcome = Outcome.Failed.name();
@@ -291,6 +308,9 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
     }
     if (error != null) {
       status.message = error;
+    } else if (StatusProgress.onlyProgress(before, status)) {
+      // only counts moved within the same wait: written with the next change that matters (see StatusProgress)
+      return;
     }
     AppRelease written = StatusPatcher.patchStatus(client, release, before, status, writes);
     if (written != null) {

@@ -30,6 +30,10 @@ final class ColorDeployments {
           continue;
         }
         Deployment desired = ReleaseObjectsFactory.deployment(run.release, color, recorded.template(), recorded.revisionHash(), replicas);
+        if (actual == null && run.status.activeColor != null) {
+          // not in the cache: its name may belong to something else (before the first switch Ownership looked already)
+          Ownership.requireFree(writes.client(), run, color);
+        }
         writes.apply(actual, desired, role(run, writes, color, revision));
       } catch (OwnedWrites.Refused refused) {
         // recorded in the run (conditions, Event, retry with backoff); the other color is still looked after

@@ -121,8 +121,9 @@ final class OwnedWrites {
     }
     PatchContext patch = PatchContext.of(PatchType.JSON_MERGE);
     patch.setFieldManager(MANAGER);
+    // on the cached object, not withName(): fabric8 GETs an object given only by name before patching it
     Deployment written = write(actual, "replicas=" + replicas, () -> client.apps().deployments().inNamespace(run.namespace())
-        .withName(actual.getMetadata().getName()).patch(patch, "{\"spec\":{\"replicas\":" + replicas + "}}"));
+        .resource(actual).patch(patch, "{\"spec\":{\"replicas\":" + replicas + "}}"));
     return remember(written, actual);
   }
 

@@ -49,10 +49,12 @@ public final class StatusPatcher {
     @SuppressWarnings("unchecked")
     Class<T> type = (Class<T>) resource.getClass();
     counter.write();
+    // on the resource itself, not withName(): fabric8 GETs a resource given only by name before patching it (it needs
+    // an item for the URL), which would put one more round trip before every status write
     return client
         .resources(type)
         .inNamespace(resource.getMetadata().getNamespace())
-        .withName(resource.getMetadata().getName())
+        .resource(resource)
         .subresource("status")
         .patch(PatchContext.of(PatchType.JSON), patch);
   }

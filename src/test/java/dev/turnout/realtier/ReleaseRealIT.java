@@ -28,6 +28,7 @@ class ReleaseRealIT extends ReleaseScenarios {
   @Test
   void releaseSwitchAndRollbackOnRealControllers() throws Exception {
     String ns = NS.name();
+    java.time.Instant created = java.time.Instant.now();
     client().resource(release("shop", "1.0.0")).create();
     eventually(() -> {
       assertThat(activeColor("shop")).isEqualTo("blue");
@@ -47,7 +48,9 @@ class ReleaseRealIT extends ReleaseScenarios {
     eventually(() -> assertThat(NS.tier().simulator().readyEndpoints(ns, "shop"))
         .hasSize(2).allSatisfy(a -> assertThat(a.getHostString()).startsWith("10.244.")));
     IdleWrites.assertNone(NS.tier(), ns);
+    java.util.List<AuditLog.Entry> firstVersion = ReleaseWrites.of(NS.tier(), ns, "shop", created);
 
+    java.time.Instant updated = java.time.Instant.now();
     Releases.update(client(), ns, "shop", ar -> ar.getSpec().version = "1.1.0");
     eventually(() -> {
       assertThat(activeColor("shop")).isEqualTo("green");
@@ -61,7 +64,14 @@ class ReleaseRealIT extends ReleaseScenarios {
     assertThat(client().pods().inNamespace(ns).withLabels(Releases.color("shop", "green")).list().getItems())
         .anySatisfy(p -> assertThat(p.getStatus().getPodIP()).isEqualTo(served.getHostString()));
     IdleWrites.assertNone(NS.tier(), ns);
+    // what a release costs, counted from the audit log: at most 7 writes per version, the switch in two round trips
+    ReleaseWrites.assertAtMostPerVersion("the first version (created, live and converged)", firstVersion);
+    ReleaseWrites.assertAtMostPerVersion("the second version (updated, switched and converged)",
+        ReleaseWrites.of(NS.tier(), ns, "shop", updated));
+    ReleaseWrites.assertSwitchInTwoRoundTrips("the switch to the second version",
+        ReleaseWrites.requests(NS.tier(), ns, "shop", updated), "shop");
 
+    java.time.Instant rollback = java.time.Instant.now();
     Releases.update(client(), ns, "shop", ar -> ar.getMetadata().getAnnotations().put(Labels.ROLLBACK, "real-1"));
     eventually(() -> {
       assertThat(activeColor("shop")).isEqualTo("blue");
@@ -70,6 +80,13 @@ class ReleaseRealIT extends ReleaseScenarios {
       assertThat(s.activeRevision).isEqualTo(1L);
     });
     IdleWrites.assertNone(NS.tier(), ns);
+    // the token is the decision: its reconcile's first request moves traffic back, its second records it
+    java.util.List<AuditLog.Entry> rollbackRequests = ReleaseWrites.requests(NS.tier(), ns, "shop", rollback);
+    ReleaseWrites.print("the rollback", rollbackRequests);
+    assertThat(rollbackRequests).as("the operator's requests after the rollback token").isNotEmpty();
+    assertThat(rollbackRequests.get(0).resource() + " " + rollbackRequests.get(0).verb() + " " + rollbackRequests.get(0).name())
+        .as("the first request after the rollback token: %s", rollbackRequests).isEqualTo("services patch shop");
+    ReleaseWrites.assertSwitchInTwoRoundTrips("the rollback", rollbackRequests, "shop");
   }
 
   /**

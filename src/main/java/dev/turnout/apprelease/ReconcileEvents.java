@@ -1,0 +1,38 @@
+package dev.turnout.apprelease;
+
+import dev.turnout.common.EventRecorder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The Events of one reconcile of a release, sent after its status write rather than on the way to it: an Event is one
+ * API call, and those a switch or a revert tells (Promoted, RolledBack) would otherwise stand between the write that
+ * moves traffic and the status write that records it. So a switch decided in a reconcile costs two round trips, the
+ * Service write and the status write, then its Events follow. Events are a report, not state: they are sent when the
+ * status write succeeded (or had nothing to write); when it fails, none is sent and the next reconcile, deciding again
+ * from the cluster, tells what it does. An operator that stops between the status write and its Events does not send
+ * them; one that stops before the status write tells them when the next reconcile finishes the bookkeeping, as before.
+ */
+final class ReconcileEvents extends EventRecorder {
+  private record Pending(HasMetadata on, String type, String reason, String message) {}
+
+  private final EventRecorder target;
+  private final List<Pending> pending = new ArrayList<>();
+
+  ReconcileEvents(EventRecorder target) {
+    this.target = target;
+  }
+
+  @Override
+  public void emit(HasMetadata on, String type, String reason, String message) {
+    pending.add(new Pending(on, type, reason, message));
+  }
+
+  /** Sends the Events held so far, in the order they were told. */
+  void flush() {
+    List<Pending> held = new ArrayList<>(pending);
+    pending.clear();
+    held.forEach(p -> target.emit(p.on(), p.type(), p.reason(), p.message()));
+  }
+}
