@@ -224,9 +224,13 @@ final class FaultProxy implements AutoCloseable {
     String body = new io.vertx.core.json.JsonObject().put("kind", "Status").put("apiVersion", "v1")
         .put("metadata", new io.vertx.core.json.JsonObject()).put("status", "Failure").put("message", message)
         .put("reason", reason).put("code", code).encode();
-    req.resume();
-    req.end().onComplete(x -> req.response().setStatusCode(code).putHeader("Content-Type", "application/json")
-        .end(body));
+    Runnable answer = () -> req.response().setStatusCode(code).putHeader("Content-Type", "application/json").end(body);
+    if (req.isEnded()) {
+      answer.run(); // after the write was forwarded: its body is gone already
+    } else {
+      req.resume();
+      req.end().onComplete(x -> answer.run());
+    }
   }
 
   private MultiMap upstreamHeaders(MultiMap in) {
@@ -247,7 +251,6 @@ final class FaultProxy implements AutoCloseable {
         .setURI(req.uri()).setHeaders(upstreamHeaders(req.headers())).setTimeout(0);
     upstream.request(options).onFailure(e -> req.connection().close()).onSuccess(out -> {
       out.response().onFailure(e -> req.connection().close()).onSuccess(in -> answer(req, in, after));
-      req.resume();
       out.send(req).onFailure(e -> req.connection().close());
     });
   }
@@ -302,7 +305,10 @@ final class FaultProxy implements AutoCloseable {
       } else {
         req.connection().close();
       }
-    }).onSuccess(up -> req.toWebSocket().onFailure(e -> up.close()).onSuccess(down -> pipe(req, down, up)));
+    }).onSuccess(up -> {
+      up.pause(); // the server's first events must wait for the handlers, not be dropped
+      req.toWebSocket().onFailure(e -> up.close()).onSuccess(down -> pipe(req, down, up));
+    });
   }
 
   private void pipe(HttpServerRequest req, ServerWebSocket down, WebSocket up) {
@@ -335,6 +341,7 @@ final class FaultProxy implements AutoCloseable {
     });
     up.exceptionHandler(e -> down.close());
     down.exceptionHandler(e -> up.close());
+    up.resume();
   }
 
   @Override
