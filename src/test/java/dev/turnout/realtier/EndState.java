@@ -45,8 +45,10 @@ final class EndState {
           "failure=" + (s.lastFailure == null ? null : s.lastFailure.reason));
     });
     put(out, "cronjob", client.batch().v1().cronjobs().inNamespace(ns).list().getItems(), c -> "present");
-    put(out, "job", client.batch().v1().jobs().inNamespace(ns).list().getItems(), j -> String.valueOf(
-        j.getStatus() == null ? null : j.getStatus().getSucceeded()));
+    for (String where : List.of(ns, staging)) {
+      put(out, "job", client.batch().v1().jobs().inNamespace(where).list().getItems(), j -> String.valueOf(
+          j.getStatus() == null ? null : j.getStatus().getSucceeded()));
+    }
     put(out, "databaserestore", client.resources(DatabaseRestore.class).inNamespace(staging).list().getItems(), r -> {
       var s = r.getStatus();
       return s == null ? "no status" : List.of("phase=" + s.phase, "restored=" + new TreeMap<>(s.restored == null ? Map.of() : s.restored),

@@ -191,7 +191,9 @@ final class FaultProxy implements AutoCloseable {
     boolean lease = req.path().contains("/apis/coordination.k8s.io/");
     if (faults && write && !lease) {
       double d = draw();
-      if (d < plan.conflict) {
+      // a 409 Conflict answers an update or patch (stale resourceVersion, apply conflict), never a create or delete
+      boolean update = req.method() == HttpMethod.PUT || req.method() == HttpMethod.PATCH;
+      if (update && d < plan.conflict) {
         injected(Kind.CONFLICT);
         status(req, 409, "Conflict", "Operation cannot be fulfilled on " + resource(req)
             + ": the object has been modified; please apply your changes to the latest version and try again");
