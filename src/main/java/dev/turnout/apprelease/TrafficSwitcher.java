@@ -99,8 +99,16 @@ final class TrafficSwitcher {
       if (s.rollbackToken() != null) {
         status.lastRollbackToken = s.rollbackToken();
       }
-      recordRollback(Color.parse(status.activeColor), s.decided(), "rollback recorded after restart",
-          s.reason() == Reason.Reverted ? "health" : "manual");
+      boolean reverted = s.reason() == Reason.Reverted;
+      recordRollback(Color.parse(status.activeColor), s.decided(), reverted
+          ? "automatic revert (recorded from the active Service: the status write after the revert was lost)"
+          : "rollback recorded after restart", reverted ? "health" : "manual");
+      if (reverted) {
+        // as Rollbacks.revert says it; without this the condition kept the HealthChecksPassed of before the switch
+        // (seen on the real tier with a 500 answering the Service write the server had applied)
+        run.gate(AppReleaseStatusAggregator.HEALTH, false, "Reverted",
+            "the health gate closed after the switch (revert recorded from the active Service)");
+      }
     }
   }
 

@@ -49,9 +49,10 @@ import org.junit.jupiter.api.parallel.Isolated;
  * third revision whose gate fails), a revert, two backups and a restore run under faults in this class's namespace,
  * and the same scenarios run at the same time, undisturbed by request faults, in a twin namespace; both must end
  * equal ({@link EndState}), traffic never goes to a color that is not ready or a revision whose gates failed
- * ({@link TrafficWatch}), no verified backup disappears from the catalog or the bucket, and then nothing is written.
- * Then two replicas: the leader is killed mid-release and the stand-by finishes it. Isolated: it stops the tier's
- * operator (started again after the class).
+ * ({@link TrafficWatch}), and no verified backup disappears from the catalog or the bucket. Then two replicas, both
+ * through the proxy: the leader is killed mid-release and the stand-by finishes it; last, still under faults, the new
+ * leader writes nothing over an idle window in every namespace of the class. Isolated: it stops the tier's operator
+ * (started again after the class). docs/testing.md describes the faults and what is asserted.
  */
 @Isolated
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -212,7 +213,9 @@ class FaultsRealIT {
       client().resource(BackupFixtures.sample(client(), ns, "db", s3server.endpoint(), bucket, "0 3 1 1 *")).create();
       polling().untilAsserted(() -> assertThat(backup(ns).conditions)
           .anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True")));
+      String before = null;
       for (String token : List.of("first", "second")) {
+        String previous = before;
         await().atMost(WAIT).ignoreExceptionsInstanceOf(KubernetesClientException.class).until(() -> {
           DatabaseBackup b = client().resources(DatabaseBackup.class).inNamespace(ns).withName("db").get();
           if (b.getMetadata().getAnnotations() == null) {
@@ -222,10 +225,13 @@ class FaultsRealIT {
           client().resource(b).update();
           return true;
         });
+        // the token is taken when the Job starts: wait for this Job's backup, not the previous one
         polling().untilAsserted(() -> {
           assertThat(backup(ns).lastBackupNowToken).isEqualTo(token);
+          assertThat(backup(ns).lastSuccessfulBackup.object).isNotEqualTo(previous);
           assertThat(backup(ns).lastSuccessfulBackup.verified).isTrue();
         });
+        before = backup(ns).lastSuccessfulBackup.object;
       }
       // retention (daily: 7) keeps the newest of the day: the second, verified; the first is pruned, in both runs
       polling().untilAsserted(() -> assertThat(backup(ns).backups).extracting(r -> r.object)
