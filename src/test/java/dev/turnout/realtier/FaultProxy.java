@@ -82,6 +82,7 @@ final class FaultProxy implements AutoCloseable {
   private final Set<Runnable> watches = ConcurrentHashMap.newKeySet();
   private volatile long outageUntil;
   private final java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicInteger faultableWrites = new java.util.concurrent.atomic.AtomicInteger();
 
   FaultProxy(String apiServerUrl, String caPem, long seed) throws Exception {
     this.seed = seed;
@@ -190,30 +191,44 @@ final class FaultProxy implements AutoCloseable {
     boolean write = req.method() != HttpMethod.GET && req.method() != HttpMethod.HEAD;
     boolean lease = req.path().contains("/apis/coordination.k8s.io/");
     if (faults && write && !lease) {
-      double d = draw();
       // a 409 Conflict answers an update or patch (stale resourceVersion, apply conflict), never a create or delete
       boolean update = req.method() == HttpMethod.PUT || req.method() == HttpMethod.PATCH;
-      if (update && d < plan.conflict) {
+      double d = draw();
+      Kind kind = update && d < plan.conflict ? Kind.CONFLICT
+          : d < plan.conflict + plan.errorBefore ? Kind.ERROR_BEFORE
+          : d < plan.conflict + plan.errorBefore + plan.errorAfterWrite ? Kind.ERROR_AFTER_WRITE
+          : d < plan.conflict + plan.errorBefore + plan.errorAfterWrite + plan.closedAfterWrite ? Kind.CLOSED_AFTER_WRITE
+          : null;
+      // every tenth write, a kind of write fault not injected yet is: a run injects each kind at least once
+      if (faultableWrites.incrementAndGet() % 10 == 0 && starved(update) != null) {
+        kind = starved(update);
+      }
+      if (kind == Kind.CONFLICT) {
         injected(Kind.CONFLICT);
         status(req, 409, "Conflict", "Operation cannot be fulfilled on " + resource(req)
             + ": the object has been modified; please apply your changes to the latest version and try again");
         return;
       }
-      if (d < plan.conflict + plan.errorBefore) {
+      if (kind == Kind.ERROR_BEFORE) {
         injected(Kind.ERROR_BEFORE);
         status(req, 500, "InternalError", "Internal error occurred: etcdserver: request timed out");
         return;
       }
-      if (d < plan.conflict + plan.errorBefore + plan.errorAfterWrite) {
-        forward(req, Kind.ERROR_AFTER_WRITE);
-        return;
-      }
-      if (d < plan.conflict + plan.errorBefore + plan.errorAfterWrite + plan.closedAfterWrite) {
-        forward(req, Kind.CLOSED_AFTER_WRITE);
+      if (kind != null) {
+        forward(req, kind); // applied by the server, then answered with a 500 or a cut connection
         return;
       }
     }
     forward(req, null);
+  }
+
+  private Kind starved(boolean update) {
+    for (Kind k : List.of(Kind.CLOSED_AFTER_WRITE, Kind.ERROR_AFTER_WRITE, Kind.ERROR_BEFORE, Kind.CONFLICT)) {
+      if (count(k) == 0 && (k != Kind.CONFLICT || update)) {
+        return k;
+      }
+    }
+    return null;
   }
 
   private static String resource(HttpServerRequest req) {

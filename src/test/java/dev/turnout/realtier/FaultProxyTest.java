@@ -114,6 +114,25 @@ class FaultProxyTest {
   }
 
   @Test
+  void everyKindOfWriteFaultHappensAtLeastOnceEvenWhenTheDrawsMissIt() throws Exception {
+    proxy.plan.conflict = 0;
+    proxy.plan.errorBefore = 0;
+    proxy.plan.errorAfterWrite = 0;
+    proxy.plan.closedAfterWrite = 0;
+    proxy.plan.slow = 0;
+    proxy.plan.active = true;
+    for (int i = 0; i < 50; i++) {
+      try {
+        send(HttpMethod.PATCH, "/api/v1/namespaces/a/services/s" + i, "{}");
+      } catch (java.util.concurrent.ExecutionException closed) {
+        // CLOSED_AFTER_WRITE: no answer at all
+      }
+    }
+    assertThat(proxy.counts()).containsEntry(FaultProxy.Kind.CONFLICT, 1).containsEntry(FaultProxy.Kind.ERROR_BEFORE, 1)
+        .containsEntry(FaultProxy.Kind.ERROR_AFTER_WRITE, 1).containsEntry(FaultProxy.Kind.CLOSED_AFTER_WRITE, 1);
+  }
+
+  @Test
   void webSocketsAreProxiedAndDroppedWhileFaultsAreOn() throws Exception {
     int port = Integer.parseInt(proxy.url().substring(proxy.url().lastIndexOf(':') + 1));
     List<String> messages = new CopyOnWriteArrayList<>();
