@@ -80,6 +80,7 @@ final class TrafficSwitcher {
       recoverUnannotated(s.selected());
       return;
     }
+    String tokenBefore = status.lastPromoteToken;
     if (s.promoteToken() != null) {
       status.lastPromoteToken = s.promoteToken();
     }
@@ -94,13 +95,26 @@ final class TrafficSwitcher {
         && Objects.equals(s.revision(), status.currentRevision)) {
       LOG.infof("%s/%s: the active Service already selects %s; recording the switch", run.namespace(), name(), s.decided());
       recordSwitch(s.decided(), "recovered: the switch was written before the operator stopped");
+      // the Promoted condition as PromotionGates sets it with the switch: a token the Service consumed that status had
+      // not recorded yet was a manual promotion (without this the condition was missing, seen under faults)
+      boolean manual = s.promoteToken() != null && !s.promoteToken().equals(tokenBefore);
+      run.gate(AppReleaseStatusAggregator.PROMOTION, true, manual ? "Promoted" : "AutoPromoted",
+          "traffic switched to " + s.decided());
     } else if (s.reason() != Reason.Promoted && s.decided().label().equals(status.previousColor)) {
       LOG.infof("%s/%s: the active Service already selects %s; recording the rollback", run.namespace(), name(), s.decided());
       if (s.rollbackToken() != null) {
         status.lastRollbackToken = s.rollbackToken();
       }
-      recordRollback(Color.parse(status.activeColor), s.decided(), "rollback recorded after restart",
-          s.reason() == Reason.Reverted ? "health" : "manual");
+      boolean reverted = s.reason() == Reason.Reverted;
+      recordRollback(Color.parse(status.activeColor), s.decided(), reverted
+          ? "automatic revert (recorded from the active Service: the status write after the revert was lost)"
+          : "rollback recorded after restart", reverted ? "health" : "manual");
+      if (reverted) {
+        // as Rollbacks.revert says it; without this the condition kept the HealthChecksPassed of before the switch
+        // (seen on the real tier with a 500 answering the Service write the server had applied)
+        run.gate(AppReleaseStatusAggregator.HEALTH, false, "Reverted",
+            "the health gate closed after the switch (revert recorded from the active Service)");
+      }
     }
   }
 

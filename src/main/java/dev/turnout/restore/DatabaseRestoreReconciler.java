@@ -119,6 +119,9 @@ public class DatabaseRestoreReconciler implements Reconciler<DatabaseRestore> {
       status.startedAt = a.createdAt();
       status.phase = "Running";
       status.message = "restoring " + a.object() + " with Job " + a.jobName();
+      // Ready as the start would have said it: without this a restore whose status write after the Job's create was
+      // lost (a 500 answering the applied create, on the real tier under faults) never had a Ready condition
+      status.conditions = ValidationReport.ready(events, restore, status.conditions, problems(restore), "references valid", now);
       status.conditions = Conditions.set(status.conditions, COMPLETE, Conditions.UNKNOWN, "Running", status.message, generation, now);
       return follow(restore, context, status, now);
     }

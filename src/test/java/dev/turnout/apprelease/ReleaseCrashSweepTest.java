@@ -157,6 +157,43 @@ class ReleaseCrashSweepTest {
         List.of("green", "blue")));
   }
 
+  /**
+   * The revert's Service write applied, its status write lost (on the real tier: a 500 answering a write the server
+   * had applied, FaultsRealIT): the next reconcile records the revert from the Service's annotations, and says so as
+   * the uninterrupted revert does: HealthChecksPassing False/Reverted and a history reason that says "automatic
+   * revert" (it said HealthChecksPassed, from before the switch, and "rollback recorded after restart").
+   */
+  @Test
+  void anAutomaticRevertWhoseStatusWriteIsLostSaysRevertedAsAnUninterruptedOne() {
+    String ns = Releases.newNamespace(client, "revert-lost");
+    FastApiBackend green = new FastApiBackend(ORIGIN);
+    EmbeddedClusterResource.simulator().serve(ns, color("backend", "blue"), new FastApiBackend(ORIGIN));
+    EmbeddedClusterResource.simulator().serve(ns, color("backend", "green"), green);
+    client.resource(HealthPolicies.backendHealth(ns, ORIGIN, spec -> {})).create();
+    liveOnBlue(ns, ar -> ar.getSpec().healthPolicyRef = new LocalObjectRef(HealthPolicies.NAME));
+    switchedToGreen(ns);
+    crashes.crashWhen(writer -> {
+      var svc = client.services().inNamespace(ns).withName("backend").get();
+      AppReleaseStatus s = status(ns);
+      return writer.startsWith("StatusPatcher") && svc != null && "blue".equals(svc.getSpec().getSelector().get(Labels.COLOR))
+          && s != null && "green".equals(s.activeColor);
+    });
+    green.mode(FastApiBackend.Mode.DATABASE_DOWN);
+    eventually(() -> {
+      AppReleaseStatus s = status(ns);
+      assertThat(crashes.crashed()).as("stopped between the revert's Service write and its status write").isTrue();
+      assertThat(s.activeColor).isEqualTo("blue");
+      assertThat(s.phase).isEqualTo("RolledBack");
+      assertThat(s.history.get(0).outcome).isEqualTo("RolledBack");
+      assertThat(s.history.get(0).reason).startsWith("automatic revert");
+      assertThat(s.conditions).anySatisfy(c -> {
+        assertThat(c.getType()).isEqualTo("HealthChecksPassing");
+        assertThat(c.getStatus()).isEqualTo("False");
+        assertThat(c.getReason()).isEqualTo("Reverted");
+      });
+    });
+  }
+
   @Test
   void anAutomaticRevertStoppedAtAnyWriteMovesTrafficBackOnce() {
     sweep(new Scenario("revert",

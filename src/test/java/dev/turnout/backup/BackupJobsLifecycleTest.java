@@ -371,6 +371,12 @@ class BackupJobsLifecycleTest {
       assertThat(s.jobName).isEqualTo("restore-latest-restore");
       assertThat(s.object).as("what the Job restores (its OBJECT), not latest resolved again").isEqualTo(first);
       assertThat(s.phase).isEqualTo("Running");
+      // the conditions a start writes, Ready included (an adopted Job left it out)
+      assertThat(s.conditions).anySatisfy(c -> {
+        assertThat(c.getType()).isEqualTo("Ready");
+        assertThat(c.getStatus()).isEqualTo("True");
+        assertThat(c.getReason()).isEqualTo("Valid");
+      });
     });
     restoreMayRun.countDown();
     eventually(() -> {

@@ -60,6 +60,18 @@ public final class ChartIdentity {
     return kubeconfig;
   }
 
+  /**
+   * The same identity with a kubeconfig of its own that points at {@code server} instead of the API server (a proxy on
+   * plain HTTP, as FaultProxy is: no CA); the token passes through it unchanged.
+   */
+  ChartIdentity through(String server, Path kubeconfigFile) throws IOException {
+    String yaml = Files.readString(kubeconfig)
+        .replaceFirst("(?m)^(\\s*)server: .*$", "$1server: " + server)
+        .replaceFirst("(?m)^\\s*certificate-authority-data: .*\\R", "");
+    Files.writeString(kubeconfigFile, yaml);
+    return new ChartIdentity(serviceAccount, kubeconfigFile, env);
+  }
+
   /** Renders the chart (default values), applies its identity and RBAC objects, and writes the operator's kubeconfig. */
   public static ChartIdentity install(ControlPlane plane, Path kubeconfigFile) throws IOException {
     return install(plane, kubeconfigFile, RELEASE);
