@@ -50,6 +50,7 @@ final class ProbeLoad {
     double checks0 = ProcessStats.sumIn(text, "turnout_health_checks_total");
     double fails0 = ProcessStats.sumIn(text, "turnout_health_checks_total", "outcome=\"fail\"");
     long n0 = System.nanoTime();
+    java.time.Instant from = java.time.Instant.now();
     double latencyWith = s.noOp("under probe load");
     double seconds = (System.nanoTime() - n0) / 1e9;
     text = op.scrape();
@@ -58,6 +59,10 @@ final class ProbeLoad {
     s.report.line("probe load: %d releases (2 pods each) in their post-promotion window, checks every 1 s: %.0f checks/s"
         + " (%.0f HTTP probes/s, 2 endpoints per check) sustained over %.0f s, %.0f failed", releases, checks / seconds,
         2 * checks / seconds, seconds, fails);
+    List<OperatorRequests.Request> writes = s.target.requests().since(from).stream().filter(OperatorRequests.Request::isWrite)
+        .filter(r -> r.namespace() != null && r.namespace().startsWith(PREFIX)).toList();
+    s.report.line("  operator writes in the probed releases' namespaces meanwhile: %d %s", writes.size(),
+        ScaleScenario.breakdown(writes));
     s.report.line("  AppRelease no-op reconcile mean: %.1f ms without probes, %.1f ms with them", latencyWithout, latencyWith);
   }
 

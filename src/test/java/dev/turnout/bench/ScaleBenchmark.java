@@ -36,6 +36,12 @@ public final class ScaleBenchmark {
       System.exit(2);
     }
     MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
+    // however the benchmark ends (Ctrl-C, a timeout), the operator process must not outlive it
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      if (operator != null) {
+        operator.process().destroyForcibly();
+      }
+    }, "bench-operator-stop"));
     int rc = 0;
     try (EmbeddedCluster cluster = EmbeddedCluster.start(); S3TestServer s3 = new S3TestServer()) {
       cluster.applyCrds(Path.of("crds"));

@@ -35,9 +35,13 @@ final class ScaleRun {
         new ProbeLoad(s, probed).run(quiet);
       }
     }
+    long n0 = System.nanoTime();
     Duration up = restart.restart();
-    s.report.line("start-up to ready with all of the above in the cluster: %.1f s (restarted process); load average %s",
-        up.toMillis() / 1000.0, loadAverage());
+    // ready is not leading: the new process may wait for the Lease of the one stopped (released on a clean stop)
+    ScaleScenario.awaitAll(Duration.ofMinutes(2), () -> target.operator().sum("turnout_leader") == 1, () -> "not the leader");
+    double leader = (System.nanoTime() - n0) / 1e9;
+    s.report.line("start-up to ready with all of the above in the cluster: %.1f s (restarted process), leader after %.1f s;"
+        + " load average %s", up.toMillis() / 1000.0, leader, loadAverage());
     Instant after = Instant.now();
     ScaleFixtures.sleep(30_000);
     s.report.line("  operator writes in the 30 s after that restart (nothing changed): %d %s", s.writes(after).size(),
