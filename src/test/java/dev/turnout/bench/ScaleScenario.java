@@ -96,6 +96,9 @@ final class ScaleScenario {
     }, () -> "converged: " + count(AppRelease.class, ScaleFixtures::converged) + " AppReleases, "
         + count(HealthPolicy.class, ScaleFixtures::converged) + " HealthPolicies, "
         + count(DatabaseBackup.class, ScaleFixtures::converged) + " DatabaseBackups");
+    List<OperatorRequests.Request> reads = target.requests().since(t0).stream().filter(r -> !r.isWrite()).toList();
+    report.line("operator reads (requests other than writes) from the first create until converged: %d %s", reads.size(),
+        breakdown(reads));
     report.line("created %d AppReleases, %d HealthPolicies, %d DatabaseBackups (+ %d Secrets) in %.1f s (4 client threads)",
         releases, releases, backups, 2 * backups, created);
     report.line("converged, from the first create: %d AppReleases Healthy (live on blue, observedGeneration) %.1f s;"
@@ -215,11 +218,19 @@ final class ScaleScenario {
   }
 
   static void awaitAll(Duration timeout, java.util.concurrent.Callable<Boolean> done, Supplier<String> state) {
-    Instant end = Instant.now().plus(timeout);
+    Instant start = Instant.now();
+    Instant end = start.plus(timeout);
+    Instant nextProgress = start.plusSeconds(60);
     try {
       while (!done.call()) {
         if (Instant.now().isAfter(end)) {
           throw new IllegalStateException("timed out after " + timeout + "; " + state.get());
+        }
+        if (Instant.now().isAfter(nextProgress)) {
+          // a long wait says where it is, to tell a slow run from a stuck one
+          System.out.printf("PROGRESS %ds: %s (load average %s)%n", Duration.between(start, Instant.now()).toSeconds(),
+              state.get(), ScaleRun.loadAverage());
+          nextProgress = nextProgress.plusSeconds(60);
         }
         Thread.sleep(1000);
       }
