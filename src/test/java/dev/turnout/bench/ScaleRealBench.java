@@ -3,6 +3,9 @@ package dev.turnout.bench;
 import dev.turnout.backup.agent.S3TestServer;
 import dev.turnout.realtier.RealTier;
 import dev.turnout.testing.OperatorProcess;
+import io.fabric8.kubernetes.api.model.networking.v1.ServiceCIDR;
+import io.fabric8.kubernetes.api.model.networking.v1.ServiceCIDRBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.ServiceCIDRStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.util.Map;
@@ -28,6 +31,7 @@ class ScaleRealBench {
     try (S3TestServer s3 = new S3TestServer()) {
       String bucket = s3.newBucket();
       AuditTail audit = new AuditTail(tier.plane().auditLog(), tier.identity().userName());
+      widenServiceRange(tier.admin());
       System.out.println("BENCH real tier (kube-apiserver, kube-controller-manager, etcd; operator jar under the chart's RBAC)");
       System.out.printf("BENCH   start-up to ready on a cluster without custom resources: %.1f s%n", restart(tier).toMillis() / 1000.0);
       ScaleScenario.Target target = new ScaleScenario.Target() {
@@ -58,6 +62,27 @@ class ScaleRealBench {
       };
       ScaleScenario s = ScaleRun.run(target, tier.admin().getConfiguration(), () -> restart(tier));
       s.report.line("403 answers to the operator during the run: %d", tier.forbidden().size());
+    }
+  }
+
+  /**
+   * kube-api-test gives kube-apiserver a Service range of 10.0.0.0/24 (its flag comes after ours, so it cannot be
+   * changed): 254 ClusterIPs, and 1,000 releases need 2,000 Services ("failed to allocate a serviceIP: range is full").
+   * Kubernetes 1.33+ takes more ranges as ServiceCIDR objects; their Ready condition is set by kube-controller-manager's
+   * service-cidrs controller, which the tier does not run, so the benchmark sets it as that controller would (as the
+   * simulator plays the kubelet). Nothing connects to ClusterIPs here: probes and the simulator use pod IPs.
+   */
+  static void widenServiceRange(KubernetesClient admin) {
+    ServiceCIDR cidr = admin.resource(new ServiceCIDRBuilder().withNewMetadata().withName("bench-services").endMetadata()
+        .withNewSpec().withCidrs("10.96.0.0/16").endSpec().build()).serverSideApply();
+    if (cidr.getStatus() == null || cidr.getStatus().getConditions() == null
+        || cidr.getStatus().getConditions().stream().noneMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()))) {
+      cidr.setStatus(new ServiceCIDRStatusBuilder().addToConditions(new io.fabric8.kubernetes.api.model.ConditionBuilder()
+          .withType("Ready").withStatus("True").withReason("BenchmarkReady")
+          .withMessage("set by ScaleRealBench: the tier runs no service-cidrs controller")
+          .withLastTransitionTime(java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString())
+          .build()).build());
+      admin.resource(cidr).updateStatus();
     }
   }
 
