@@ -51,11 +51,10 @@ bench: tools build
 
 ## bench-real: the scale benchmark on the real tier (real kube-apiserver, kube-controller-manager, etcd; the operator
 ## jar under the chart's RBAC; writes from the audit log). Default 1,000 releases: SCALE_ARGS=-Dbench.releases=200
-## for a shorter run. Output: target/failsafe-reports-real-tier/dev.turnout.bench.ScaleRealBench-output.txt
+## for a shorter run. Prints BENCH lines on the console (also in the report XML's system-out)
 bench-real: tools build controlplane
 	$(MVN) -q test-compile failsafe:integration-test@real-tier -Dit.test=ScaleRealBench \
 	  -Dturnout.controlplane.dir=$(CONTROL_PLANE_DIR) $(SCALE_ARGS)
-	@grep -h BENCH target/failsafe-reports-real-tier/dev.turnout.bench.ScaleRealBench-output.txt
 
 ## tools: what a fresh machine lacks for the tests (Debian packages); idempotent
 tools:

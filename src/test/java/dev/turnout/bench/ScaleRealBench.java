@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  *   -Dturnout.controlplane.dir=$HOME/.cache/turnout/control-plane -Dbench.releases=1000
  * </pre>
  *
- * Its output (BENCH lines) is in target/failsafe-reports-real-tier/dev.turnout.bench.ScaleRealBench-output.txt.
+ * Its BENCH lines go to the console and to the system-out of target/failsafe-reports-real-tier/TEST-dev.turnout.bench.ScaleRealBench.xml.
  */
 class ScaleRealBench {
   @Test
