@@ -5,7 +5,7 @@ JAR := target/quarkus-app/quarkus-run.jar
 BENCH_ARGS ?=
 CONTROL_PLANE_DIR ?= $(HOME)/.cache/turnout/control-plane
 
-.PHONY: run test build crds bench tools controlplane clean
+.PHONY: run test build crds bench bench-real tools controlplane clean
 
 ## run: build the operator and show it on an embedded Kubernetes API with the sample app
 run: tools build
@@ -34,14 +34,27 @@ crds:
 	  -Dturnout.manifests.write=true -Djacoco.skip=true
 
 ## bench: benchmarks that print figures, never assert them (not part of `make test`; the classes have no Test
-## suffix): switch and revert latency (p50/p99 over 50 releases), release scale, probe throughput. Each benchmark
-## class runs in a JVM of its own. More releases: make bench BENCH_ARGS=-Dbench.releases=100 (docs/performance.md)
-bench: tools
+## suffix): switch and revert latency (p50/p99 over 50 releases), release scale, probe throughput, and the scale
+## benchmark (300 AppReleases and HealthPolicies, 100 DatabaseBackups, the operator jar as a process of its own; at
+## 1,000 the embedded simulator, about one pod a second, is the limit: make bench-real does 1,000).
+## Each benchmark class runs in a JVM of its own. Options: make bench BENCH_ARGS=-Dbench.releases=100 and
+## SCALE_ARGS=-Dbench.releases=200 (docs/performance.md)
+SCALE_ARGS ?=
+bench: tools build
 	@bash scripts/bench-plugin.sh
 	$(MVN) -q test-compile exec:java -Dexec.mainClass=dev.turnout.bench.ProbeBenchmark -Dexec.classpathScope=test
 	$(MVN) -q test -Djacoco.skip=true -DreuseForks=false -Dsurefire.failIfNoSpecifiedTests=false \
 	  -Dtest='SwitchLatencyBenchmark,RevertBenchmark,ReleaseScaleBenchmark' \
 	  -Dquarkus.log.category.\"io.fabric8.mockwebserver\".level=WARN -Dquarkus.log.level=WARN $(BENCH_ARGS)
+	$(MVN) -q exec:java -Dexec.mainClass=dev.turnout.bench.ScaleBenchmark -Dexec.classpathScope=test \
+	  -Dbench.releases=300 -Dbench.probeReleases=30 $(SCALE_ARGS)
+
+## bench-real: the scale benchmark on the real tier (real kube-apiserver, kube-controller-manager, etcd; the operator
+## jar under the chart's RBAC; writes from the audit log). Default 1,000 releases: SCALE_ARGS=-Dbench.releases=200
+## for a shorter run. Prints BENCH lines on the console (also in the report XML's system-out)
+bench-real: tools build controlplane
+	$(MVN) -q test-compile failsafe:integration-test@real-tier -Dit.test=ScaleRealBench \
+	  -Dturnout.controlplane.dir=$(CONTROL_PLANE_DIR) $(SCALE_ARGS)
 
 ## tools: what a fresh machine lacks for the tests (Debian packages); idempotent
 tools:

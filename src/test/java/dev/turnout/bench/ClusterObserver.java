@@ -68,7 +68,11 @@ final class ClusterObserver implements AutoCloseable {
 
   /** Watches the cluster at {@code url} (the embedded API server), namespaces starting with {@code prefix}. */
   ClusterObserver(String url, String prefix) {
-    Config config = new ConfigBuilder().withMasterUrl(url).withTrustCerts(true).withOauthToken("bench").build();
+    this(new ConfigBuilder().withMasterUrl(url).withTrustCerts(true).withOauthToken("bench").build(), prefix);
+  }
+
+  /** Watches the cluster a client configuration points at (e.g. the real tier's admin), namespaces starting with {@code prefix}. */
+  ClusterObserver(Config config, String prefix) {
     this.client = new KubernetesClientBuilder().withConfig(config).build();
     this.prefix = prefix;
     informers.add(client.pods().inAnyNamespace().inform(handler(this::pod)));

@@ -1,0 +1,117 @@
+package dev.turnout.bench;
+
+import dev.turnout.backup.agent.S3TestServer;
+import dev.turnout.realtier.RealTier;
+import dev.turnout.testing.OperatorProcess;
+import io.fabric8.kubernetes.api.model.networking.v1.ServiceCIDR;
+import io.fabric8.kubernetes.api.model.networking.v1.ServiceCIDRBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.ServiceCIDRStatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The scale benchmark on the real tier: a real kube-apiserver, kube-controller-manager and etcd, the packaged operator
+ * under the chart's RBAC (see docs/testing.md), its requests read from the API server's audit log. Not part of
+ * `make test` (the real-tier execution includes *RealIT only); `make bench-real` runs it:
+ *
+ * <pre>
+ * mvn -B -o -q package -DskipTests -Djacoco.skip=true
+ * mvn -B -o test-compile failsafe:integration-test@real-tier -Dit.test=ScaleRealBench \
+ *   -Dturnout.controlplane.dir=$HOME/.cache/turnout/control-plane -Dbench.releases=1000
+ * </pre>
+ *
+ * Its BENCH lines go to the console and to the system-out of target/failsafe-reports-real-tier/TEST-dev.turnout.bench.ScaleRealBench.xml.
+ */
+class ScaleRealBench {
+  @Test
+  void run() throws Exception {
+    RealTier tier = RealTier.get();
+    try (S3TestServer s3 = new S3TestServer()) {
+      String bucket = s3.newBucket();
+      AuditTail audit = new AuditTail(tier.plane().auditLog(), tier.identity().userName());
+      widenServiceRange(tier.admin());
+      System.out.println("BENCH real tier (kube-apiserver, kube-controller-manager, etcd; operator jar under the chart's RBAC)");
+      System.out.printf("BENCH   start-up to ready on a cluster without custom resources: %.1f s%n", restart(tier).toMillis() / 1000.0);
+      if (!JAVA_OPTIONS.isBlank()) {
+        System.out.println("BENCH   operator JVM options (JAVA_TOOL_OPTIONS): " + JAVA_OPTIONS);
+      }
+      ScaleScenario.Target target = new ScaleScenario.Target() {
+        public KubernetesClient admin() {
+          return tier.admin();
+        }
+
+        public OperatorRequests requests() {
+          return audit;
+        }
+
+        public ProcessStats operator() {
+          OperatorProcess op = own != null ? own : tier.operator();
+          return new ProcessStats(op.pid(), op.url("/q/metrics"));
+        }
+
+        public String s3Endpoint() {
+          return s3.endpoint();
+        }
+
+        public String s3Bucket() {
+          return bucket;
+        }
+
+        public void serve(String ns, Map<String, String> selector, com.sun.net.httpserver.HttpHandler handler) {
+          tier.simulator().serve(ns, selector, handler);
+        }
+      };
+      ScaleScenario s = ScaleRun.run(target, tier.admin().getConfiguration(), () -> restart(tier));
+      s.report.line("403 answers to the operator during the run: %d", tier.forbidden().size());
+    }
+  }
+
+  /**
+   * kube-api-test gives kube-apiserver a Service range of 10.0.0.0/24 (its flag comes after ours, so it cannot be
+   * changed): 254 ClusterIPs, and 1,000 releases need 2,000 Services ("failed to allocate a serviceIP: range is full").
+   * Kubernetes 1.33+ takes more ranges as ServiceCIDR objects; their Ready condition is set by kube-controller-manager's
+   * service-cidrs controller, which the tier does not run, so the benchmark sets it as that controller would (as the
+   * simulator plays the kubelet). Nothing connects to ClusterIPs here: probes and the simulator use pod IPs.
+   */
+  static void widenServiceRange(KubernetesClient admin) {
+    ServiceCIDR cidr = admin.resource(new ServiceCIDRBuilder().withNewMetadata().withName("bench-services").endMetadata()
+        .withNewSpec().withCidrs("10.96.0.0/16").endSpec().build()).serverSideApply();
+    if (cidr.getStatus() == null || cidr.getStatus().getConditions() == null
+        || cidr.getStatus().getConditions().stream().noneMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()))) {
+      cidr.setStatus(new ServiceCIDRStatusBuilder().addToConditions(new io.fabric8.kubernetes.api.model.ConditionBuilder()
+          .withType("Ready").withStatus("True").withReason("BenchmarkReady")
+          .withMessage("set by ScaleRealBench: the tier runs no service-cidrs controller")
+          .withLastTransitionTime(java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString())
+          .build()).build());
+      admin.resource(cidr).updateStatus();
+    }
+  }
+
+  /**
+   * JVM options for the operator, e.g. {@code -Dbench.operatorJavaOptions=-Xmx384m} for the heap the chart's 512Mi limit
+   * gives it (the image sets -XX:MaxRAMPercentage=75). With options the benchmark stops the tier's operator and runs its
+   * own with the same identity and environment.
+   */
+  static final String JAVA_OPTIONS = System.getProperty("bench.operatorJavaOptions", "");
+  static OperatorProcess own;
+  static int ownStarts;
+
+  /** Stops the operator (SIGTERM, as a rollout would) and starts it again: the time until it is ready. */
+  static Duration restart(RealTier tier) throws Exception {
+    if (own != null) {
+      own.close();
+    } else {
+      tier.operator().close();
+    }
+    long t = System.nanoTime();
+    if (JAVA_OPTIONS.isBlank()) {
+      tier.startOperator();
+    } else {
+      own = tier.startOperatorAs(tier.identity(), Map.of("JAVA_TOOL_OPTIONS", JAVA_OPTIONS),
+          "operator-bench-" + (++ownStarts) + ".log");
+    }
+    return Duration.ofNanos(System.nanoTime() - t);
+  }
+}
