@@ -314,7 +314,13 @@ final class FaultProxy implements AutoCloseable {
         options.addSubProtocol(p.trim());
       }
     }
-    wsUpstream.connect(options).onFailure(e -> {
+    // the server's first messages (a watch's events) can arrive before the client's side is accepted, on another event
+    // loop: handlers set before connecting hold them until then (pausing after the connect came too late now and then)
+    EarlyMessages early = new EarlyMessages();
+    io.vertx.core.http.ClientWebSocket up = wsUpstream.webSocket();
+    up.textMessageHandler(early::text);
+    up.binaryMessageHandler(early::binary);
+    up.connect(options).onFailure(e -> {
       // the upgrade refused: answer as the server did when it said why, else as a failed connection
       if (e instanceof io.vertx.core.http.UpgradeRejectedException r) {
         req.resume();
@@ -322,13 +328,10 @@ final class FaultProxy implements AutoCloseable {
       } else {
         req.connection().close();
       }
-    }).onSuccess(up -> {
-      up.pause(); // the server's first events must wait for the handlers, not be dropped
-      req.toWebSocket().onFailure(e -> up.close()).onSuccess(down -> pipe(req, down, up));
-    });
+    }).onSuccess(connected -> req.toWebSocket().onFailure(e -> up.close()).onSuccess(down -> pipe(req, down, up, early)));
   }
 
-  private void pipe(HttpServerRequest req, ServerWebSocket down, WebSocket up) {
+  private void pipe(HttpServerRequest req, ServerWebSocket down, WebSocket up, EarlyMessages early) {
     HttpConnection connection = req.connection();
     Runnable drop = () -> {
       // half of the drops as the server ends a watch (a close frame), half as a cut connection
@@ -340,8 +343,7 @@ final class FaultProxy implements AutoCloseable {
       up.close();
     };
     watches.add(drop);
-    up.textMessageHandler(down::writeTextMessage);
-    up.binaryMessageHandler(down::writeBinaryMessage);
+    early.relayTo(down);
     down.textMessageHandler(up::writeTextMessage);
     down.binaryMessageHandler(up::writeBinaryMessage);
     up.closeHandler(v -> {
@@ -358,7 +360,43 @@ final class FaultProxy implements AutoCloseable {
     });
     up.exceptionHandler(e -> down.close());
     down.exceptionHandler(e -> up.close());
-    up.resume();
+    if (up.isClosed() && !down.isClosed()) {
+      down.close(); // the server ended it before the client's side was accepted
+    }
+  }
+
+  /** The server's messages, held until the client's WebSocket is accepted, then relayed in order. */
+  static final class EarlyMessages {
+    private final List<Object> held = new java.util.ArrayList<>();
+    private ServerWebSocket down;
+
+    synchronized void text(String message) {
+      if (down == null) {
+        held.add(message);
+      } else {
+        down.writeTextMessage(message);
+      }
+    }
+
+    synchronized void binary(Buffer message) {
+      if (down == null) {
+        held.add(message);
+      } else {
+        down.writeBinaryMessage(message);
+      }
+    }
+
+    synchronized void relayTo(ServerWebSocket client) {
+      for (Object m : held) {
+        if (m instanceof String text) {
+          client.writeTextMessage(text);
+        } else {
+          client.writeBinaryMessage((Buffer) m);
+        }
+      }
+      held.clear();
+      down = client;
+    }
   }
 
   @Override

@@ -42,14 +42,21 @@ class FaultProxyTest {
     vertx = Vertx.vertx();
     SelfSignedCertificate cert = SelfSignedCertificate.create("localhost");
     upstream = vertx.createHttpServer(new HttpServerOptions().setSsl(true).setKeyCertOptions(cert.keyCertOptions()))
-        .webSocketHandler(ws -> {
-          received.add("ws " + ws.uri());
-          ws.writeTextMessage("{\"type\":\"ADDED\"}");
+        // one handler decides, from the Upgrade header, as the API server does (with a separate webSocketHandler
+        // beside it, Vert.x handed an upgrade to the request handler now and then: a 200 instead of a 101)
+        .requestHandler(req -> {
+          if ("websocket".equalsIgnoreCase(req.getHeader("Upgrade"))) {
+            req.toWebSocket().onSuccess(ws -> {
+              received.add("ws " + ws.uri());
+              ws.writeTextMessage("{\"type\":\"ADDED\"}");
+            });
+            return;
+          }
+          req.body().onSuccess(body -> {
+            received.add(req.method() + " " + req.uri() + " " + req.getHeader("Authorization") + " " + body);
+            req.response().putHeader("Content-Type", "application/json").end("{\"kind\":\"Thing\"}");
+          });
         })
-        .requestHandler(req -> req.body().onSuccess(body -> {
-          received.add(req.method() + " " + req.uri() + " " + req.getHeader("Authorization") + " " + body);
-          req.response().putHeader("Content-Type", "application/json").end("{\"kind\":\"Thing\"}");
-        }))
         .listen(0, "localhost").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     proxy = new FaultProxy("https://localhost:" + upstream.actualPort(),
         Files.readString(Path.of(cert.certificatePath())), 42);
@@ -137,11 +144,13 @@ class FaultProxyTest {
     int port = Integer.parseInt(proxy.url().substring(proxy.url().lastIndexOf(':') + 1));
     List<String> messages = new CopyOnWriteArrayList<>();
     AtomicBoolean closed = new AtomicBoolean();
-    WebSocket ws = vertx.createWebSocketClient().connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port)
-            .setURI("/api/v1/pods?watch=true").putHeader("Authorization", "Bearer t0ken"))
-        .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    // handlers set before connecting, as fabric8 does: a message relayed right after the upgrade must not be missed
+    io.vertx.core.http.ClientWebSocket ws = vertx.createWebSocketClient().webSocket();
     ws.textMessageHandler(messages::add);
     ws.closeHandler(v -> closed.set(true));
+    ws.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port)
+            .setURI("/api/v1/pods?watch=true").putHeader("Authorization", "Bearer t0ken"))
+        .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     await().atMost(Duration.ofSeconds(5)).until(() -> messages.contains("{\"type\":\"ADDED\"}"));
     assertThat(received).containsExactly("ws /api/v1/pods?watch=true");
     proxy.plan.watchDropEveryMs = 200;
