@@ -129,14 +129,24 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
             release.getMetadata().getName());
         return UpdateControl.noUpdate();
       }
-      writeStatus(release, before, status, run, "reconcile error: " + e.getMessage());
-      events.flush();
+      try {
+        writeStatus(release, before, status, run, "reconcile error: " + e.getMessage());
+      } catch (RuntimeException writeFailed) {
+        e.addSuppressed(writeFailed);
+      } finally {
+        events.flush();
+      }
       throw e;
     }
     status.observedGeneration = release.getMetadata().getGeneration();
-    // a status write that fails sends no Event: the next reconcile decides again and tells what it does
-    writeStatus(release, before, status, run, null);
-    events.flush();
+    // the Events go out even when the status write fails: that write may have been applied (a 500 or a timeout after
+    // the server stored it), or what the Events tell is already in the cluster (a hook Job created, a drift repaired),
+    // and then no later reconcile tells it again; a repeated Event is cheaper than a missing one
+    try {
+      writeStatus(release, before, status, run, null);
+    } finally {
+      events.flush();
+    }
     stateMetrics.observe(context.getPrimaryCache(), release, status);
     LOG.debugf("%s/%s rv=%s gen=%s: phase=%s active=%s current=%s/%s %s", release.getMetadata().getNamespace(),
         release.getMetadata().getName(), release.getMetadata().getResourceVersion(), release.getMetadata().getGeneration(),
@@ -201,6 +211,13 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
     // 4. the owned objects as planned (and as they were, when someone deleted or changed them)
     RevisionTemplates templates = new RevisionTemplates(run, writes, readinessGate);
     ColorDeployments.ensure(run, writes, templates, ScaleDownScheduler.due(run));
+    if (status.revisionStartedAt != null && dev.turnout.common.Conditions.find(status.conditions, OWNERSHIP)
+        .map(c -> "False".equals(c.getStatus())).orElse(false)) {
+      // the last reconcile was blocked by a name someone else held (after the first switch a color's name is looked up
+      // only as it is created, so the revision was already recorded): its progress deadline counts from now, when the
+      // name is free, not from when the revision was recorded
+      status.revisionStartedAt = Times.format(run.now);
+    }
     Color preview = status.currentColor != null ? Color.parse(status.currentColor) : Color.blue;
     status.previewColor = preview.label();
     String previewName = run.release.previewServiceName();

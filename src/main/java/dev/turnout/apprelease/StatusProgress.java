@@ -20,7 +20,8 @@ import java.util.Set;
  * text while a revision is under test. Such a change is written with the next change that matters (a gate passing or
  * failing, a condition's status, the phase, any other field), never on its own. Everything else is written at once:
  * a condition's status, a reason outside these waits (HealthChecksFailing, HookFailed, WriteRefused, MissingReference,
- * ...), observedGeneration, the history, tokens, times, the scale subresource's replicas.
+ * ...), a waiting text that tells of a failure (a backup attempt that failed, failing health rounds),
+ * observedGeneration, the history, tokens, times, the scale subresource's replicas.
  */
 final class StatusProgress {
   /** Per gate, the reasons that mean "still waiting for the same thing": a move among them is progress. */
@@ -54,6 +55,10 @@ final class StatusProgress {
     if (waiting == null || !waiting.contains(now.getReason())) {
       return now;
     }
+    if (tellsOfFailure(now.getMessage())) {
+      // a failure told inside a waiting text ("the last attempt failed at ...", "1/2 failing round(s): ...") is news
+      return now;
+    }
     return before.conditions.stream()
         .filter(c -> now.getType().equals(c.getType()))
         .filter(c -> waiting.contains(c.getReason()))
@@ -68,6 +73,10 @@ final class StatusProgress {
           return copy;
         })
         .orElse(now);
+  }
+
+  private static boolean tellsOfFailure(String message) {
+    return message != null && message.toLowerCase(java.util.Locale.ROOT).contains("fail");
   }
 
   /** Both are the summary of the same revision under test ("revision 2 on green: ..."), which repeats a gate's text. */

@@ -129,7 +129,7 @@ class ReleaseWritesTest {
   }
 
   @Test
-  void aColorNameTakenAfterTheFirstReleaseBlocksTheNextRevisionAndIsNeverTakenOver() {
+  void aColorNameTakenAfterTheFirstReleaseBlocksTheNextRevisionAndIsNeverTakenOver() throws Exception {
     String ns = liveOnBlue("taken");
     var foreign = new io.fabric8.kubernetes.api.model.apps.DeploymentBuilder()
         .withNewMetadata().withName("backend-green").withNamespace(ns).endMetadata()
@@ -153,5 +153,15 @@ class ReleaseWritesTest {
     assertThat(green.getMetadata().getOwnerReferences()).isNullOrEmpty();
     assertThat(activeColor(ns)).isEqualTo("blue");
     assertThat(client.v1().events().inNamespace(ns).list().getItems()).anySatisfy(e -> assertThat(e.getReason()).isEqualTo("OwnershipConflict"));
+
+    // the name freed: the revision rolls out, its progress deadline counted from then, not from when it was recorded
+    java.time.Instant recorded = java.time.Instant.parse(get(ns).getStatus().revisionStartedAt);
+    Thread.sleep(1100); // status times have second precision: the name is freed in a later second than the record
+    client.resource(foreign).delete();
+    await().atMost(Duration.ofSeconds(60)).ignoreExceptionsInstanceOf(NullPointerException.class).untilAsserted(() -> {
+      assertThat(client.apps().deployments().inNamespace(ns).withName("backend-green").get().getMetadata().getOwnerReferences())
+          .isNotEmpty();
+      assertThat(java.time.Instant.parse(get(ns).getStatus().revisionStartedAt)).isAfter(recorded);
+    });
   }
 }

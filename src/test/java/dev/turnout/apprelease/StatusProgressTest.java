@@ -74,6 +74,19 @@ class StatusProgressTest {
   }
 
   @Test
+  void aFailureToldInsideAWaitingTextIsNews() {
+    AppReleaseStatus before = changed(rollingOut("RollingOut", "x"), s -> s.conditions = Conditions.set(s.conditions,
+        "BackupVerified", false, "BackupRunning", "backup Job mongo-prod-now running (requested with token t1)", 2L, T0));
+    assertThat(StatusProgress.onlyProgress(before, changed(before, s -> s.conditions = Conditions.set(s.conditions,
+        "BackupVerified", false, "BackupRunning", "backup Job mongo-prod-now running (requested with token t1); the last"
+            + " attempt failed at 2026-12-02T10:00:00Z: mongodump exited 1", 2L, T0)))).isFalse();
+    AppReleaseStatus health = changed(rollingOut("RollingOut", "x"), s -> s.conditions = Conditions.set(s.conditions,
+        "HealthChecksPassing", false, "HealthChecksPending", "HealthPolicy p: 1/3 passing round(s)", 2L, T0));
+    assertThat(StatusProgress.onlyProgress(health, changed(health, s -> s.conditions = Conditions.set(s.conditions,
+        "HealthChecksPassing", false, "HealthChecksPending", "HealthPolicy p: 1/2 failing round(s): api: 503", 2L, T0)))).isFalse();
+  }
+
+  @Test
   void theMessageOfABlockedOrSettledReleaseIsWritten() {
     // a reference missing in another way is news for the person fixing it, not progress
     AppReleaseStatus blocked = changed(rollingOut("RollingOut", "x"), s -> {
