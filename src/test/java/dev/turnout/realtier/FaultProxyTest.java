@@ -131,8 +131,9 @@ class FaultProxyTest {
     for (int i = 0; i < 50; i++) {
       try {
         send(HttpMethod.PATCH, "/api/v1/namespaces/a/services/s" + i, "{}");
-      } catch (java.util.concurrent.ExecutionException closed) {
-        // CLOSED_AFTER_WRITE: no answer at all
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException closed) {
+        // CLOSED_AFTER_WRITE: no answer at all (under load the client has been seen to wait out its 10 s for it
+        // instead of failing at once on the closed connection)
       }
     }
     assertThat(proxy.counts()).containsEntry(FaultProxy.Kind.CONFLICT, 1).containsEntry(FaultProxy.Kind.ERROR_BEFORE, 1)
