@@ -157,8 +157,13 @@ final class OwnedWrites {
       T written = send.get();
       history.accepted(key);
       history.seen(key);
+      LOG.debugf("%s/%s: wrote %s %s (%s) rv=%s", run.namespace(), run.release.getMetadata().getName(), kind, name,
+          desiredHash, written == null ? null : written.getMetadata().getResourceVersion());
       return written;
     } catch (KubernetesClientException e) {
+      // at debug: what a reconcile wrote and what failed is the trail to follow after a fault (TURNOUT_LOG_LEVEL=DEBUG, docs/troubleshooting.md)
+      LOG.debugf("%s/%s: write of %s %s (%s) failed: %s %s", run.namespace(), run.release.getMetadata().getName(), kind, name,
+          desiredHash, e.getCode(), WriteHistory.message(e));
       if (!WriteHistory.isRefusal(e)) {
         throw e;
       }
