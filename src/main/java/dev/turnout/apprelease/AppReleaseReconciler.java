@@ -1,9 +1,7 @@
 package dev.turnout.apprelease;
 
 import static dev.turnout.apprelease.AppReleaseStatusAggregator.OWNERSHIP;
-import static dev.turnout.apprelease.AppReleaseStatusAggregator.REFERENCES;
 
-import dev.turnout.apprelease.AppReleaseStatusAggregator.Outcome;
 import dev.turnout.apprelease.AppReleaseStatusAggregator.Phase;
 import dev.turnout.common.EventRecorder;
 import dev.turnout.common.Labels;
@@ -35,7 +33,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
@@ -45,7 +42,7 @@ import org.jboss.logging.Logger;
  * run; the active Service as the truth about traffic; rollbacks and the post-promotion watch; the color Deployments
  * and the preview Service; the gates and the switch; the previous color kept up, then scaled down. Each step is a
  * part with one job (RevisionPlanner, TrafficSwitcher, Rollbacks, PostPromotionWatch, ColorDeployments,
- * PromotionGates, ScaleDownScheduler, AppReleaseStatusAggregator); this class only puts them in order.
+ * PromotionGates, ScaleDownScheduler, AppReleaseStatusAggregator, RevisionSteps); this class only puts them in order.
  *
  * <p>Every decision is made from the cluster's state (status, owned objects, the active Service's selector and the
  * decision written with it), so the operator can stop between any two API calls and resume.
@@ -181,9 +178,9 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
       // a deleted HealthPolicy changes nothing the pods run: the revision keeps its readiness gate (no new revision)
       readinessGate = status.readinessGate;
     }
-    newRevisionIfChanged(run, readinessGate, events);
+    RevisionSteps.newRevisionIfChanged(run, readinessGate, events, metrics);
     // 3. traffic back: a rollback token, or the post-promotion watch (a refused switch leaves traffic where it is)
-    refusable(() -> {
+    OwnedWrites.refusable(() -> {
       rollbacks.onToken();
       PostPromotionWatch.Revert revert = watch.check(run, healthGate);
       if (revert != null) {
@@ -221,34 +218,22 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
     Color preview = status.currentColor != null ? Color.parse(status.currentColor) : Color.blue;
     status.previewColor = preview.label();
     String previewName = run.release.previewServiceName();
-    refusable(() -> writes.apply(run.snapshot.service(previewName),
+    OwnedWrites.refusable(() -> writes.apply(run.snapshot.service(previewName),
         ReleaseObjectsFactory.service(run.release, previewName, preview, "preview"),
         new OwnedWrites.Role("the preview Service", writes.seen("Service", previewName))));
-    refusable(traffic::ensure);
+    OwnedWrites.refusable(traffic::ensure);
     templates.prune();
     // 5. the gates of the revision under test, and its switch
     if (run.rolloutPending()) {
       PromotionGates.Decision decision = PromotionGates.evaluate(run, writes, events, backupGate, healthGate);
       if (decision instanceof PromotionGates.Fail f) {
-        failRevision(run, writes, f.reason(), f.message(), events);
+        RevisionSteps.fail(run, writes, f.reason(), f.message(), events, metrics);
       } else if (decision instanceof PromotionGates.Promote p) {
-        refusable(() -> traffic.promote(Color.parse(status.currentColor), p.token()));
+        OwnedWrites.refusable(() -> traffic.promote(Color.parse(status.currentColor), p.token()));
       }
     }
     // 6. after the switch: convergence, then the previous color's scale-down
-    refusable(() -> ScaleDownScheduler.afterSwitch(run, writes, events, metrics, healthGate));
-  }
-
-  /**
-   * Runs a step whose write the API server may refuse: the refusal is already recorded in the run (conditions, Event,
-   * retry with backoff), and the steps after it go on where that is safe.
-   */
-  private static void refusable(Runnable step) {
-    try {
-      step.run();
-    } catch (OwnedWrites.Refused refused) {
-      // see OwnedWrites: nothing moved, the next attempt comes with backoff
-    }
+    OwnedWrites.refusable(() -> ScaleDownScheduler.afterSwitch(run, writes, events, metrics, healthGate));
   }
 
   private static void blockOnOwnership(ReleaseRun run, String conflict, EventRecorder events) {
@@ -259,64 +244,6 @@ public class AppReleaseReconciler implements Reconciler<AppRelease> {
     run.status.message = conflict;
     run.status.phase = run.status.activeColor == null ? Phase.Pending.name() : run.status.phase;
     run.requeueAtMost(Duration.ofSeconds(60));
-  }
-
-  private void newRevisionIfChanged(ReleaseRun run, String readinessGate, EventRecorder events) {
-    ConfigResolver.ResolvedConfig config = run.snapshot.config;
-    if (!config.missing().isEmpty()) {
-      String msg = "missing " + String.join("; ", config.missing());
-      if (!msg.equals(run.gateMessage(REFERENCES))) {
-        events.warning(run.release, "MissingReference", msg);
-      }
-      run.gate(REFERENCES, false, "MissingReference", msg);
-      return;
-    }
-    run.gate(REFERENCES, true, "Resolved", "every Secret and ConfigMap the template uses exists");
-    // a pod readiness gate is part of the pod template, so adding or removing one is a new revision
-    String hash = ReleaseDecisions.revisionHash(run.spec(),
-        readinessGate == null ? config.checksum() : config.checksum() + "|readinessGate=" + readinessGate);
-    if (hash.equals(run.status.currentRevisionHash)) {
-      run.status.readinessGate = readinessGate;
-      return;
-    }
-    AppReleaseStatus status = run.status;
-    String promoteToken = run.annotation(Labels.PROMOTE);
-    RevisionPlanner.StartedRevision started = RevisionPlanner.startRevision(status, run.spec(), hash,
-        ColorDeployments.runningHash(run, Color.parse(status.activeColor)),
-        ReleaseDecisions.lastSpecManager(run.release.getMetadata().getManagedFields()), run.now);
-    RevisionRecord rec = started.record();
-    status.readinessGate = readinessGate;
-    // the gates of the revision before describe it, not this one
-    run.gates.keySet().removeIf(AppReleaseStatusAggregator.REVISION_GATES::contains);
-    status.conditions.removeIf(c -> AppReleaseStatusAggregator.REVISION_GATES.contains(c.getType()));
-    if (started.superseded() != null) {
-      events.normal(run.release, "Superseded", "revision " + started.superseded().revision + " superseded by revision " + rec.revision);
-      if (promoteToken != null && !promoteToken.equals(status.lastPromoteToken)) {
-        // a promote token is given to the revision it was set for: it never promotes the one that replaces it
-        status.lastPromoteToken = promoteToken;
-      }
-    }
-    if (started.matchesLive()) {
-      events.normal(run.release, "RevisionMatchesLive",
-          "revision " + rec.revision + " (" + rec.version + ") is what already serves on " + status.activeColor);
-    } else {
-      metrics.started(run.release);
-      events.normal(run.release, "RevisionCreated", String.format("revision %d (%s) rolls out to %s", rec.revision, rec.version, rec.color));
-    }
-  }
-
-  private void failRevision(ReleaseRun run, OwnedWrites writes, String reason, String message, EventRecorder events) {
-    AppReleaseStatus status = run.status;
-    RevisionRecord rec = run.currentRecord();
-    rec.outcome = Outcome.Failed.name();
-    rec.outcomeAt = Times.format(run.now);
-    rec.reason = message;
-    status.message = message;
-    events.warning(run.release, reason, "revision " + rec.revision + " failed, traffic stays on "
-        + Objects.toString(status.activeColor, "nothing") + ": " + message);
-    metrics.failed(run.release, reason);
-    // release the failed color's capacity now rather than on the next pass
-    refusable(() -> writes.scale(run.snapshot.deployment(Color.parse(status.currentColor)), 0));
   }
 
   private void writeStatus(AppRelease release, AppReleaseStatus before, AppReleaseStatus status, ReleaseRun run, String error) {

@@ -114,6 +114,18 @@ final class OwnedWrites {
     return remember(written, actual);
   }
 
+  /**
+   * Runs a step whose write the API server may refuse: the refusal is already recorded in the run (conditions, Event,
+   * retry with backoff), and the steps after it go on where that is safe.
+   */
+  static void refusable(Runnable step) {
+    try {
+      step.run();
+    } catch (Refused refused) {
+      // nothing moved, the next attempt comes with backoff
+    }
+  }
+
   /** Sets a Deployment's replica count when it differs (a color that no longer runs goes to zero). */
   Deployment scale(Deployment actual, int replicas) {
     if (actual == null || actual.getSpec() == null || Integer.valueOf(replicas).equals(actual.getSpec().getReplicas())) {

@@ -82,11 +82,19 @@ final class Rollbacks {
       return false;
     }
     traffic.rollBack(Color.parse(status.activeColor), previous, "automatic revert: " + revert.reason(), "health", null);
-    run.gate(HEALTH, false, "Reverted", revert.reason());
+    reverted(run, revert.reason());
     if (revert.failureDetectedAt() != null) {
       metrics.reverted(run.release, Duration.between(revert.failureDetectedAt(), run.now));
     }
     return true;
+  }
+
+  /**
+   * The health gate as an automatic revert leaves it, whether the revert is decided now or recorded from the active
+   * Service after its status write was lost ({@link TrafficSwitcher#recover}): one wording for both.
+   */
+  static void reverted(ReleaseRun run, String why) {
+    run.gate(HEALTH, false, "Reverted", why);
   }
 
   private String impossible() {

@@ -112,8 +112,7 @@ final class TrafficSwitcher {
       if (reverted) {
         // as Rollbacks.revert says it; without this the condition kept the HealthChecksPassed of before the switch
         // (seen on the real tier with a 500 answering the Service write the server had applied)
-        run.gate(AppReleaseStatusAggregator.HEALTH, false, "Reverted",
-            "the health gate closed after the switch (revert recorded from the active Service)");
+        Rollbacks.reverted(run, "the health gate closed after the switch (revert recorded from the active Service)");
       }
     }
   }
