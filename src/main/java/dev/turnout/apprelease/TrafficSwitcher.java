@@ -1,6 +1,7 @@
 package dev.turnout.apprelease;
 
 import dev.turnout.apprelease.AppReleaseStatusAggregator.Outcome;
+import dev.turnout.common.Conditions;
 import dev.turnout.common.EventRecorder;
 import dev.turnout.common.Labels;
 import dev.turnout.common.Times;
@@ -100,6 +101,7 @@ final class TrafficSwitcher {
       boolean manual = s.promoteToken() != null && !s.promoteToken().equals(tokenBefore);
       run.gate(AppReleaseStatusAggregator.PROMOTION, true, manual ? "Promoted" : "AutoPromoted",
           "traffic switched to " + s.decided());
+      gatesPassedBeforeSwitch(s.decided());
     } else if (s.reason() != Reason.Promoted && s.decided().label().equals(status.previousColor)) {
       LOG.infof("%s/%s: the active Service already selects %s; recording the rollback", run.namespace(), name(), s.decided());
       if (s.rollbackToken() != null) {
@@ -115,6 +117,24 @@ final class TrafficSwitcher {
         Rollbacks.reverted(run, "the health gate closed after the switch (revert recorded from the active Service)");
       }
     }
+  }
+
+  /** Each revision gate with the reason it has when it passes (PromotionGates, HookGate, the backup and health gates). */
+  private static final Map<String, String> PASSED_REASONS = Map.of(AppReleaseStatusAggregator.ROLLOUT, "Available",
+      AppReleaseStatusAggregator.HOOKS, "Succeeded", AppReleaseStatusAggregator.BACKUP, "BackupVerified",
+      AppReleaseStatusAggregator.HEALTH, "HealthChecksPassed");
+
+  /**
+   * A switch is written only once every gate of its revision passed, but the status written before it may still show
+   * them waiting: progress within a wait is written with the next change that matters (StatusProgress), and that
+   * change was the lost write. Recorded from the Service, the gates say they passed, as after an uninterrupted switch
+   * (seen with a HealthChecksPassing False/HealthChecksPending left on a live release).
+   */
+  private void gatesPassedBeforeSwitch(Color to) {
+    PASSED_REASONS.forEach((type, reason) -> Conditions.find(run.status.conditions, type)
+        .filter(c -> !"True".equals(c.getStatus()))
+        .ifPresent(c -> run.gate(type, true, reason, "passed before the switch to " + to
+            + " (recorded from the active Service: the status write after the switch was lost)")));
   }
 
   /** Services written before the decision annotations existed: the selector alone is the truth. */

@@ -194,6 +194,41 @@ class ReleaseCrashSweepTest {
     });
   }
 
+  /**
+   * An automatic promotion whose Service write was applied and whose status write was lost: the gates passed in the
+   * reconcile that switched, and the status written before it still showed them waiting (RolloutComplete
+   * False/WaitingForEndpoints, health rounds counting). Recovered from the Service, the release must say what an
+   * uninterrupted switch says: every gate of the revision True, Promoted True/AutoPromoted.
+   */
+  @Test
+  void anAutomaticPromotionWhoseStatusWriteIsLostShowsItsGatesPassed() {
+    String ns = Releases.newNamespace(client, "promote-lost");
+    EmbeddedClusterResource.simulator().serve(ns, color("backend", "blue"), new FastApiBackend(ORIGIN));
+    EmbeddedClusterResource.simulator().serve(ns, color("backend", "green"), new FastApiBackend(ORIGIN));
+    client.resource(HealthPolicies.backendHealth(ns, ORIGIN, spec -> {})).create();
+    liveOnBlue(ns, ar -> ar.getSpec().healthPolicyRef = new LocalObjectRef(HealthPolicies.NAME));
+    crashes.crashWhen(writer -> {
+      var svc = client.services().inNamespace(ns).withName("backend").get();
+      AppReleaseStatus s = status(ns);
+      return writer.startsWith("StatusPatcher") && svc != null && "green".equals(svc.getSpec().getSelector().get(Labels.COLOR))
+          && s != null && "blue".equals(s.activeColor);
+    });
+    Releases.update(client, ns, "backend", ar -> ar.getSpec().version = "1.1.0");
+    eventually(() -> {
+      AppReleaseStatus s = status(ns);
+      assertThat(crashes.crashed()).as("stopped between the switch's Service write and its status write").isTrue();
+      assertThat(s.activeColor).isEqualTo("green");
+      assertThat(s.switchConvergedAt).isNotNull();
+      assertThat(s.phase).isEqualTo("Healthy");
+      for (String gate : List.of("RolloutComplete", "HealthChecksPassing", "Promoted")) {
+        assertThat(s.conditions).as(gate).anySatisfy(c -> {
+          assertThat(c.getType()).isEqualTo(gate);
+          assertThat(c.getStatus()).isEqualTo("True");
+        });
+      }
+    });
+  }
+
   @Test
   void anAutomaticRevertStoppedAtAnyWriteMovesTrafficBackOnce() {
     sweep(new Scenario("revert",

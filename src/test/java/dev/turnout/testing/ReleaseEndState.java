@@ -26,6 +26,9 @@ public final class ReleaseEndState {
     state.add("previous=" + s.previousColor + "/" + s.previousRevision);
     state.add("tokens=" + s.lastPromoteToken + "/" + s.lastRollbackToken);
     state.add("history=" + s.history.stream().map(h -> h.revision + ":" + h.version + ":" + h.color + ":" + h.outcome).toList());
+    // the conditions as a reader of status sees them (type, status, reason; messages carry times and counts): a run
+    // stopped at any write must not leave a gate saying what was true before it (a recovered switch did, once)
+    state.add("conditions=" + s.conditions.stream().map(c -> c.getType() + "=" + c.getStatus() + "/" + c.getReason()).sorted().toList());
     state.add("service=" + selected(client.services().inNamespace(ns).withName("backend").get()));
     state.add("preview=" + selected(client.services().inNamespace(ns).withName("backend-preview").get()));
     for (String color : List.of("blue", "green")) {
