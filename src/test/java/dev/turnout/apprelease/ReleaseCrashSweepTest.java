@@ -229,6 +229,43 @@ class ReleaseCrashSweepTest {
     });
   }
 
+  /**
+   * A revision whose pre-promotion health gate keeps failing fails at its progress deadline, and the operator stops
+   * right before the write that scales its color down: the next reconcile still scales it down (FaultsRealIT once
+   * ended with that color left at full size under faults). A whole sweep over every write is not run here: after a
+   * stop, the gates of a failed revision describe the moment the retry ran (the pods' readiness gate may have turned
+   * them unready by then), which differs from run to run.
+   */
+  @Test
+  void aRevisionStoppedBeforeItsFailedColorIsScaledDownEndsScaledDown() {
+    String ns = Releases.newNamespace(client, "fail-stop");
+    FastApiBackend blue = new FastApiBackend(ORIGIN);
+    EmbeddedClusterResource.simulator().serve(ns, color("backend", "blue"), blue);
+    EmbeddedClusterResource.simulator().serve(ns, color("backend", "green"), new FastApiBackend(ORIGIN));
+    client.resource(HealthPolicies.backendHealth(ns, ORIGIN, spec -> {})).create();
+    liveOnBlue(ns, ar -> ar.getSpec().healthPolicyRef = new LocalObjectRef(HealthPolicies.NAME));
+    switchedToGreen(ns);
+    blue.mode(FastApiBackend.Mode.DATABASE_DOWN);
+    crashes.crashWhen(writer -> {
+      AppReleaseStatus s = status(ns);
+      return writer.startsWith("OwnedWrites") && s != null && Long.valueOf(3).equals(s.currentRevision)
+          && s.revisionStartedAt != null && java.time.Instant.now().isAfter(
+              dev.turnout.common.Times.parse(s.revisionStartedAt).plusSeconds(12));
+    });
+    Releases.update(client, ns, "backend", ar -> {
+      ar.getSpec().version = "3.0.0";
+      // a failing health gate waits; the revision fails when its progress deadline passes
+      ar.getSpec().strategy.progressDeadlineSeconds = 12;
+    });
+    eventually(() -> {
+      assertThat(crashes.crashed()).as("stopped at the first owned write after the deadline").isTrue();
+      AppReleaseStatus s = status(ns);
+      assertThat(s.phase).isEqualTo("Failed");
+      assertThat(s.activeColor).isEqualTo("green");
+      assertThat(client.apps().deployments().inNamespace(ns).withName("backend-blue").get().getSpec().getReplicas()).isZero();
+    });
+  }
+
   @Test
   void anAutomaticRevertStoppedAtAnyWriteMovesTrafficBackOnce() {
     sweep(new Scenario("revert",
