@@ -199,11 +199,18 @@ class ReleaseCrashSweepTest {
    * reconcile that switched, and the status written before it still showed them waiting (RolloutComplete
    * False/WaitingForEndpoints, health rounds counting). Recovered from the Service, the release must say what an
    * uninterrupted switch says: every gate of the revision True, Promoted True/AutoPromoted.
+   *
+   * <p>Then, on the same release (its set-up is the slow part), a third revision whose health gate keeps failing fails
+   * at its progress deadline, and the operator stops right before the write that scales its color down: the next
+   * reconcile still scales it down (FaultsRealIT once ended with that color left at full size under faults). No whole
+   * sweep over every write for this one: after a stop, the gates of a failed revision describe the moment the retry
+   * ran (the pods' readiness gate may have turned them unready by then), which differs from run to run.
    */
   @Test
-  void anAutomaticPromotionWhoseStatusWriteIsLostShowsItsGatesPassed() {
+  void anAutomaticPromotionWhoseStatusWriteIsLostShowsItsGatesPassedAndAFailedRevisionStoppedBeforeItsScaleDownEndsScaledDown() {
     String ns = Releases.newNamespace(client, "promote-lost");
-    EmbeddedClusterResource.simulator().serve(ns, color("backend", "blue"), new FastApiBackend(ORIGIN));
+    FastApiBackend blue = new FastApiBackend(ORIGIN);
+    EmbeddedClusterResource.simulator().serve(ns, color("backend", "blue"), blue);
     EmbeddedClusterResource.simulator().serve(ns, color("backend", "green"), new FastApiBackend(ORIGIN));
     client.resource(HealthPolicies.backendHealth(ns, ORIGIN, spec -> {})).create();
     liveOnBlue(ns, ar -> ar.getSpec().healthPolicyRef = new LocalObjectRef(HealthPolicies.NAME));
@@ -227,24 +234,7 @@ class ReleaseCrashSweepTest {
         });
       }
     });
-  }
 
-  /**
-   * A revision whose pre-promotion health gate keeps failing fails at its progress deadline, and the operator stops
-   * right before the write that scales its color down: the next reconcile still scales it down (FaultsRealIT once
-   * ended with that color left at full size under faults). A whole sweep over every write is not run here: after a
-   * stop, the gates of a failed revision describe the moment the retry ran (the pods' readiness gate may have turned
-   * them unready by then), which differs from run to run.
-   */
-  @Test
-  void aRevisionStoppedBeforeItsFailedColorIsScaledDownEndsScaledDown() {
-    String ns = Releases.newNamespace(client, "fail-stop");
-    FastApiBackend blue = new FastApiBackend(ORIGIN);
-    EmbeddedClusterResource.simulator().serve(ns, color("backend", "blue"), blue);
-    EmbeddedClusterResource.simulator().serve(ns, color("backend", "green"), new FastApiBackend(ORIGIN));
-    client.resource(HealthPolicies.backendHealth(ns, ORIGIN, spec -> {})).create();
-    liveOnBlue(ns, ar -> ar.getSpec().healthPolicyRef = new LocalObjectRef(HealthPolicies.NAME));
-    switchedToGreen(ns);
     blue.mode(FastApiBackend.Mode.DATABASE_DOWN);
     crashes.crashWhen(writer -> {
       AppReleaseStatus s = status(ns);
