@@ -405,7 +405,9 @@ class BackupJobsLifecycleTest {
     client.resource(sample(env)).create();
     backupNow(ns, "first");
     eventually(() -> assertThat(status(ns).lastSuccessfulBackup).isNotNull());
-    client.resource(restore(ns, "restore-adopt")).create();
+    DatabaseRestore restore = restore(ns, "restore-adopt");
+    restore.getSpec().drop = true; // the staging server is shared with the other restore test, which may have run first
+    client.resource(restore).create();
     eventually(() -> assertThat(restoreStatus(ns, "restore-adopt").phase).isEqualTo("Running"));
 
     // the pod read the target's Secret at its start; deleting it now changes nothing for the running restore
@@ -434,6 +436,9 @@ class BackupJobsLifecycleTest {
     target.getMetadata().setCreationTimestamp(null);
     client.resource(target).create();
     restoreMayRun.countDown();
-    eventually(() -> assertThat(restoreStatus(ns, "restore-adopt").phase).isEqualTo("Succeeded"));
+    eventually(() -> {
+      DatabaseRestoreStatus s = restoreStatus(ns, "restore-adopt");
+      assertThat(s.phase).as(() -> s.message + "\n" + String.join("\n", agentOutput)).isEqualTo("Succeeded");
+    });
   }
 }
