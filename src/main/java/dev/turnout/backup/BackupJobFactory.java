@@ -1,24 +1,22 @@
 package dev.turnout.backup;
 
-import dev.turnout.common.OwnedObjects;
+import static dev.turnout.backup.AgentJobSpecs.env;
+import static dev.turnout.backup.AgentJobSpecs.jobNameEnv;
+import static dev.turnout.backup.AgentJobSpecs.jobSpec;
+import static dev.turnout.backup.AgentJobSpecs.meta;
+import static dev.turnout.backup.AgentJobSpecs.s3Env;
+import static dev.turnout.backup.AgentJobSpecs.secretEnv;
+
 import dev.turnout.common.Labels;
-import dev.turnout.common.SecretKeyRef;
 import dev.turnout.restore.DatabaseRestore;
 import dev.turnout.restore.DatabaseRestoreSpec;
-import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
-import io.fabric8.kubernetes.api.model.EnvVarBuilder;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJobBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobSpec;
-import io.fabric8.kubernetes.api.model.batch.v1.JobSpecBuilder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -30,8 +28,8 @@ import java.util.Map;
 
 /**
  * Pure functions from the custom resources to the batch/v1 objects that run the backup agent. Secrets reach the pod
- * only through secretKeyRef env (read by the kubelet at pod start), never as literal values. The restore drill's CronJob
- * is built from the same parts in {@link DrillJobs}.
+ * only through secretKeyRef env (read by the kubelet at pod start), never as literal values. The parts every agent Job
+ * shares are in {@link AgentJobSpecs}; the restore drill's CronJob is built from them in {@link DrillJobs}.
  */
 public final class BackupJobFactory {
   public static final String BACKUP_LABEL = "turnout.dev/backup";
@@ -220,154 +218,11 @@ public final class BackupJobFactory {
     return spec.verify.scratchSizeLimit == null ? "10Gi" : spec.verify.scratchSizeLimit;
   }
 
-  static JobSpec jobSpec(
-      String image,
-      Settings settings,
-      String subcommand,
-      List<EnvVar> env,
-      Long activeDeadlineSeconds,
-      int backoffLimit,
-      io.fabric8.kubernetes.api.model.ResourceRequirements resources,
-      Map<String, String> labels,
-      String tmpSizeLimit) {
-    List<String> command = new ArrayList<>(settings.agentCommand());
-    command.add(subcommand);
-    Container c =
-        new ContainerBuilder()
-            .withName(CONTAINER)
-            .withImage(image)
-            .withCommand(command)
-            .withEnv(withTerminationMessagePath(env))
-            .withResources(resources)
-            // the agent writes its result to TERMINATION_MESSAGE_PATH; killed before that, the log's tail stands in
-            .withTerminationMessagePath(TERMINATION_MESSAGE_PATH)
-            .withTerminationMessagePolicy("FallbackToLogsOnError")
-            .withNewSecurityContext()
-            .withRunAsNonRoot(true)
-            .withReadOnlyRootFilesystem(true)
-            .withAllowPrivilegeEscalation(false)
-            .withNewCapabilities()
-            .withDrop("ALL")
-            .endCapabilities()
-            .endSecurityContext()
-            .addNewVolumeMount()
-            .withName("tmp")
-            .withMountPath("/tmp")
-            .endVolumeMount()
-            .build();
-    return new JobSpecBuilder()
-        .withBackoffLimit(backoffLimit)
-        .withActiveDeadlineSeconds(activeDeadlineSeconds)
-        // exit 2 = the agent refused its settings: fail the Job at once (reason PodFailurePolicy) instead of retrying
-        // what cannot succeed; the reconciler reports it as InvalidSettings
-        .withNewPodFailurePolicy()
-        .addNewRule()
-        .withAction("FailJob")
-        .withNewOnExitCodes()
-        .withContainerName(CONTAINER)
-        .withOperator("In")
-        .withValues(EXIT_BAD_SETTINGS)
-        .endOnExitCodes()
-        .endRule()
-        .endPodFailurePolicy()
-        .withNewTemplate()
-        .withNewMetadata()
-        .withLabels(labels)
-        .endMetadata()
-        .withSpec(
-            new PodSpecBuilder()
-                .withRestartPolicy("Never")
-                .withServiceAccountName(settings.serviceAccountName())
-                .withAutomountServiceAccountToken(false)
-                .withNewSecurityContext()
-                .withRunAsNonRoot(true)
-                .withNewSeccompProfile()
-                .withType("RuntimeDefault")
-                .endSeccompProfile()
-                .endSecurityContext()
-                .withContainers(c)
-                .addNewVolume()
-                .withName("tmp")
-                .withNewEmptyDir()
-                .withSizeLimit(new io.fabric8.kubernetes.api.model.Quantity(tmpSizeLimit))
-                .endEmptyDir()
-                .endVolume()
-                .build())
-        .endTemplate()
-        .build();
-  }
-
-  private static List<EnvVar> withTerminationMessagePath(List<EnvVar> env) {
-    List<EnvVar> all = new ArrayList<>(env);
-    all.add(env("TERMINATION_MESSAGE_PATH", TERMINATION_MESSAGE_PATH));
-    return all;
-  }
-
-  /** The Jobs' S3 env: jobCredentialsSecretRef when set (put/get/list, no delete), else credentialsSecretRef. */
-  static List<EnvVar> s3Env(StorageSpec.S3Spec s3) {
-    StorageSpec.CredentialsRef cred = s3.jobCredentials();
-    List<EnvVar> env = new ArrayList<>();
-    env.add(secretEnv("AWS_ACCESS_KEY_ID", new SecretKeyRef(cred.name, cred.accessKeyIdKeyOrDefault())));
-    env.add(secretEnv("AWS_SECRET_ACCESS_KEY", new SecretKeyRef(cred.name, cred.secretAccessKeyKeyOrDefault())));
-    env.add(env("S3_ENDPOINT", s3.endpoint == null ? "" : s3.endpoint));
-    env.add(env("S3_REGION", orDefault(s3.region, "us-east-1")));
-    env.add(env("S3_BUCKET", s3.bucket));
-    env.add(env("S3_PREFIX", orDefault(s3.prefix, "")));
-    env.add(env("S3_FORCE_PATH_STYLE", String.valueOf(Boolean.TRUE.equals(s3.forcePathStyle))));
-    env.addAll(EncryptionJobs.sseEnv(s3));
-    return env;
-  }
-
-  private static EnvVar secretEnv(String name, SecretKeyRef ref) {
-    return new EnvVarBuilder()
-        .withName(name)
-        .withNewValueFrom()
-        .withNewSecretKeyRef()
-        .withName(ref.name)
-        .withKey(ref.key)
-        .withOptional(false)
-        .endSecretKeyRef()
-        .endValueFrom()
-        .build();
-  }
-
-  /**
-   * JOB_NAME from the pod's {@value #JOB_NAME_LABEL} label, which the Job controller sets on every pod of a Job (a
-   * CronJob's Job names are not known in advance). The agent writes it into the manifest, and the operator counts a
-   * succeeded Job as a backup only when a manifest names it.
-   */
-  static EnvVar jobNameEnv() {
-    return new EnvVarBuilder()
-        .withName("JOB_NAME")
-        .withNewValueFrom()
-        .withNewFieldRef()
-        .withFieldPath("metadata.labels['" + JOB_NAME_LABEL + "']")
-        .endFieldRef()
-        .endValueFrom()
-        .build();
-  }
-
-  static EnvVar env(String name, String value) {
-    return new EnvVarBuilder().withName(name).withValue(value).build();
-  }
-
   private static Map<String, String> backupLabels(DatabaseBackup backup) {
     Map<String, String> labels = new LinkedHashMap<>();
     labels.put(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE);
     labels.put(BACKUP_LABEL, backup.getMetadata().getName());
     return labels;
-  }
-
-  static ObjectMeta meta(HasMetadata owner, String name, Map<String, String> labels) {
-    ObjectMetaBuilder b =
-        new ObjectMetaBuilder()
-            .withName(name)
-            .withNamespace(owner.getMetadata().getNamespace())
-            .withLabels(new LinkedHashMap<>(labels));
-    if (owner.getMetadata().getUid() != null) {
-      b.withOwnerReferences(OwnedObjects.ownerReference(owner));
-    }
-    return b.build();
   }
 
   static String timeZone(DatabaseBackupSpec spec) {

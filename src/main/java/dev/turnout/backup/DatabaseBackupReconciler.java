@@ -2,14 +2,12 @@ package dev.turnout.backup;
 
 import dev.turnout.backup.BackupStorage.StorageException;
 import dev.turnout.backup.DatabaseBackupStatus.BackupRecord;
-import dev.turnout.backup.catalog.BackupCatalog;
 import dev.turnout.common.Conditions;
 import dev.turnout.common.EventRecorder;
 import dev.turnout.common.Labels;
 import dev.turnout.common.OwnedInformers;
 import dev.turnout.common.NamespaceTerminating;
 import dev.turnout.common.OwnedObjects;
-import dev.turnout.common.SecretChecks;
 import dev.turnout.common.StatusPatcher;
 import dev.turnout.common.Times;
 import dev.turnout.common.ValidationReport;
@@ -26,21 +24,18 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import jakarta.inject.Inject;
 import java.time.Clock;
-import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
-import org.jboss.logging.Logger;
 
 /**
  * Reconciles a DatabaseBackup: validates it, owns its CronJob (the schedule runs without the operator), runs one
@@ -52,7 +47,6 @@ import org.jboss.logging.Logger;
 public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
   static final String SCHEDULED_TIMESTAMP = "batch.kubernetes.io/cronjob-scheduled-timestamp";
 
-  private static final Logger LOG = Logger.getLogger(DatabaseBackupReconciler.class);
   static final Duration S3_REFRESH = Duration.ofMinutes(5);
   static final Duration RECHECK = Duration.ofMinutes(5);
   public static final String LAST_BACKUP_SUCCEEDED = "LastBackupSucceeded";
@@ -72,14 +66,25 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
 
   /** Per DatabaseBackup (namespace/name): when S3 was last read and which finished Jobs had been seen then. */
   private final Map<String, S3View> views = new ConcurrentHashMap<>();
-  /** Uids of finished Jobs already counted in the metrics (memory only: metrics restart with the process). */
-  private final Set<String> counted = ConcurrentHashMap.newKeySet();
 
   /** What the last S3 read found; re-applied on every reconcile so a reconcile never reverts it. */
   record S3View(Instant readAt, Set<String> finishedJobs, String error, BackupRecord lastSuccessful, List<BackupRecord> backups) {}
 
   private final dev.turnout.common.StaleReadGuard staleReads = new dev.turnout.common.StaleReadGuard();
   private volatile OnDemandBackups onDemand;
+
+  private volatile BackupFindings findings;
+
+  private BackupFindings findings() {
+    if (findings == null) {
+      synchronized (this) {
+        if (findings == null) {
+          findings = new BackupFindings(events, metrics);
+        }
+      }
+    }
+    return findings;
+  }
 
   private OnDemandBackups onDemand() {
     if (onDemand == null) {
@@ -133,7 +138,7 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
     Optional<Job> newestFinished = finished.stream().findFirst();
 
     // ---- validity and the CronJob
-    List<String> problems = problems(backup);
+    List<String> problems = BackupSpecChecks.problems(client, backup);
     ZoneId zone = problems.isEmpty() ? zone(spec) : null;
     CronJob cronJob = null;
     if (!problems.isEmpty()) {
@@ -190,12 +195,7 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
         .ifPresent(t -> status.lastScheduleTime = Times.format(t));
     status.runningJobs = OnDemandBackups.running(jobs, created);
     Set<String> finishedUids = finished.stream().map(j -> j.getMetadata().getUid()).collect(Collectors.toSet());
-    // a failed Job counts at once; one that exited 0 counts (as a success or not) when its manifest was looked up
-    for (Job j : finished) {
-      if (!JobStates.outcome(j).get() && counted.add(j.getMetadata().getUid())) {
-        metrics.run(backup, false, JobStates.duration(j));
-      }
-    }
+    findings().countFailed(backup, finished);
     Job toCheck = newestFinished
         .filter(j -> BackupVerdict.pending(JobStates.outcome(j).get() ? j.getMetadata().getName() : null, status.lastCheckedJob))
         .orElse(null);
@@ -226,10 +226,10 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
         String error = null;
         try {
           StoragePass.Result r = done.result();
-          List<BackupVerdict.Listed> listed = applyStorage(backup, before, status, r);
+          List<BackupVerdict.Listed> listed = findings().applyStorage(backup, before, status, r);
           // only a Job that had finished when the read started can be judged by it
           if (toCheck != null && done.finishedJobs().contains(toCheck.getMetadata().getUid())) {
-            check(backup, toCheck, listed, status);
+            findings().check(backup, toCheck, listed, status);
           }
           status.conditions = Conditions.set(status.conditions, STORAGE_REACHABLE, true, "Listed",
               "manifests listed in s3://" + spec.storage.s3.bucket + "/" + nz(spec.storage.s3.prefix) + StoragePass.othersNote(r.others()),
@@ -255,42 +255,11 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
     }
     BackupRecord last = status.lastSuccessfulBackup;
     status.lastSuccessTime = last == null ? null : last.completedAt;
-    status.lastSuccessSize = last == null || last.sizeBytes == null ? null : humanSize(last.sizeBytes);
+    status.lastSuccessSize = last == null || last.sizeBytes == null ? null : BackupConditions.humanSize(last.sizeBytes);
 
     // ---- conditions from Jobs and manifests
-    String newestName = newestFinished.map(j -> j.getMetadata().getName()).orElse(null);
-    boolean newestFailed = newestFinished.isPresent() && !JobStates.outcome(newestFinished.get()).get();
-    boolean newestFalseSuccess = newestName != null && !newestFailed && newestName.equals(status.lastCheckedJob)
-        && status.lastFailure != null && newestName.equals(status.lastFailure.job);
-    if (newestFailed || newestFalseSuccess) {
-      status.conditions = Conditions.set(status.conditions, LAST_BACKUP_SUCCEEDED, false, status.lastFailure.reason,
-          status.lastFailure.message, generation, now);
-    } else if (newestName != null && !newestName.equals(status.lastCheckedJob)) {
-      // exited 0, but whether it wrote its backup is not known until the manifests could be listed
-      status.conditions = Conditions.set(status.conditions, LAST_BACKUP_SUCCEEDED, Conditions.UNKNOWN, "ManifestNotChecked",
-          "backup Job " + newestName + " exited 0; its manifest is not checked yet"
-              + (storageError == null ? "" : " (storage: " + storageError + ")"),
-          generation, now);
-    } else if (newestFinished.isPresent() || last != null) {
-      status.conditions = Conditions.set(status.conditions, LAST_BACKUP_SUCCEEDED, true, "Succeeded",
-          last == null ? "backup Job " + newestFinished.get().getMetadata().getName() + " succeeded"
-              : "newest backup " + last.object + " (" + humanSize(last.sizeBytes) + ") completed at " + last.completedAt,
-          generation, now);
-    } else {
-      status.conditions = Conditions.set(status.conditions, LAST_BACKUP_SUCCEEDED, Conditions.UNKNOWN, "NoBackupYet",
-          "no backup has run yet", generation, now);
-    }
-    if (last == null) {
-      status.conditions = Conditions.set(status.conditions, VERIFIED, Conditions.UNKNOWN, "NoBackupYet", "no complete backup yet", generation, now);
-    } else if (Boolean.TRUE.equals(last.verified)) {
-      status.conditions = Conditions.set(status.conditions, VERIFIED, true, "Verified", last.object + " passed verification", generation, now);
-    } else if (Boolean.FALSE.equals(last.verified)) {
-      status.conditions = Conditions.set(status.conditions, VERIFIED, false, "VerificationFailed",
-          last.object + " failed verification (see its manifest's verifyError)", generation, now);
-    } else {
-      status.conditions = Conditions.set(status.conditions, VERIFIED, Conditions.UNKNOWN, "VerificationPending",
-          last.object + " has not been verified yet", generation, now);
-    }
+    status.conditions = BackupConditions.lastBackup(status.conditions, newestFinished, status, storageError, generation, now);
+    status.conditions = BackupConditions.verified(status.conditions, last, generation, now);
 
     PointInTime.Verdict pit = PointInTime.of(last, spec.mongodb.databases);
     status.conditions = Conditions.set(status.conditions, PointInTime.CONDITION, pit.status(), pit.reason(), pit.message(), generation, now);
@@ -320,143 +289,12 @@ public class DatabaseBackupReconciler implements Reconciler<DatabaseBackup> {
     return UpdateControl.<DatabaseBackup>noUpdate().rescheduleAfter(requeue);
   }
 
-  /**
-   * The verdict on a backup Job that exited 0 (once per Job: remembered in lastCheckedJob): counted in the metrics, and
-   * when no verified backup of it is in storage, a failure with a Warning Event.
-   */
-  private void check(DatabaseBackup backup, Job job, List<BackupVerdict.Listed> listed, DatabaseBackupStatus status) {
-    String name = job.getMetadata().getName();
-    Instant started = job.getStatus() == null ? null : Times.parse(job.getStatus().getStartTime());
-    BackupVerdict.Outcome o = BackupVerdict.of(new BackupVerdict.FinishedJob(name, started, JobStates.finishedAt(job)), listed,
-        true /* backup Jobs run backup-and-verify */, backup.getSpec().storage.s3.bucket, backup.getSpec().storage.s3.prefix);
-    status.lastCheckedJob = name;
-    if (counted.add(job.getMetadata().getUid())) {
-      metrics.run(backup, o.succeeded(), JobStates.duration(job));
-    }
-    if (!o.succeeded()) {
-      DatabaseBackupStatus.Failure f = new DatabaseBackupStatus.Failure();
-      f.time = Times.format(JobStates.finishedAt(job));
-      f.reason = o.reason();
-      f.message = o.message();
-      f.job = name;
-      status.lastFailure = f;
-      events.warning(backup, o.reason(), o.message());
-    }
-  }
-
-  /**
-   * Applies what a storage pass found: Events and metrics for pruned backups and aborted uploads, lastSuccessfulBackup
-   * and backups (this DatabaseBackup's own). Returns its own backups as listed (before retention), for {@link #check}.
-   */
-  private List<BackupVerdict.Listed> applyStorage(DatabaseBackup backup, DatabaseBackupStatus before, DatabaseBackupStatus status, StoragePass.Result r) {
-    List<String> prunedKeys = r.pruned();
-    if (!prunedKeys.isEmpty()) {
-      metrics.pruned(backup, prunedKeys.size());
-      events.normal(backup, "Pruned", "retention deleted " + prunedKeys.size() + " backup(s): " + String.join(", ", prunedKeys));
-    }
-    if (!r.aborted().isEmpty()) {
-      events.normal(backup, "StaleUploadsAborted", "aborted " + r.aborted().size()
-          + " incomplete multipart upload(s) older than the backup Jobs' activeDeadlineSeconds: " + String.join(", ", r.aborted()));
-    }
-    if (r.abortError() != null) {
-      LOG.warnf("%s/%s: listing or aborting stale multipart uploads failed: %s", backup.getMetadata().getNamespace(),
-          backup.getMetadata().getName(), r.abortError());
-    }
-    List<BackupCatalog.Entry> kept = r.kept();
-    status.backups = kept.stream().map(DatabaseBackupReconciler::record).toList();
-    metrics.objectLockHeld(backup, ObjectLockStatus.apply(status.backups, before, r.objectLockHeld(), events, backup));
-    BackupRecord newest = status.backups.isEmpty() ? null : status.backups.get(0);
-    BackupRecord old = before == null ? null : before.lastSuccessfulBackup;
-    if (newest != null && (old == null || !Objects.equals(old.object, newest.object))) {
-      events.normal(backup, "BackupSucceeded",
-          "backup " + newest.object + " complete (" + humanSize(newest.sizeBytes) + ", sha256 " + newest.sha256 + ")");
-    }
-    if (newest != null && old != null && Objects.equals(old.object, newest.object)
-        && !Objects.equals(old.verified, newest.verified) && Boolean.FALSE.equals(newest.verified)) {
-      events.warning(backup, "VerificationFailed", "backup " + newest.object + " failed verification");
-    }
-    status.lastSuccessfulBackup = newest;
-    if (newest != null) {
-      metrics.lastSuccess(backup, Times.parse(newest.completedAt), newest.sizeBytes);
-    }
-    status.backups.stream().filter(b -> Boolean.TRUE.equals(b.verified)).findFirst()
-        .ifPresent(v -> metrics.lastVerified(backup, Times.parse(v.completedAt)));
-    LOG.debugf("%s/%s: %d backup(s) kept, %d pruned", backup.getMetadata().getNamespace(), backup.getMetadata().getName(),
-        kept.size(), prunedKeys.size());
-    return r.listed();
-  }
-
-  static BackupRecord record(BackupCatalog.Entry e) {
-    BackupRecord r = new BackupRecord();
-    r.object = e.archiveKey();
-    r.sizeBytes = e.manifest().sizeBytes;
-    r.sha256 = e.manifest().sha256;
-    r.startedAt = e.manifest().startedAt;
-    r.completedAt = e.manifest().completedAt;
-    r.verified = e.manifest().verified;
-    r.storedAt = e.manifestStoredAt() == null ? null : Times.format(e.manifestStoredAt());
-    r.job = e.manifest().job;
-    r.pointInTime = e.manifest().pointInTime;
-    r.topology = e.manifest().topology;
-    return r;
-  }
-
-  /** 1536 -> "1.5 KiB"; binary units as kubectl shows quantities. */
-  static String humanSize(Long bytes) {
-    if (bytes == null) {
-      return null;
-    }
-    if (bytes < 1024) {
-      return bytes + " B";
-    }
-    String[] units = {"KiB", "MiB", "GiB", "TiB", "PiB"};
-    double v = bytes;
-    int i = -1;
-    while (v >= 1024 && i < units.length - 1) {
-      v /= 1024;
-      i++;
-    }
-    return String.format(Locale.ROOT, v >= 100 ? "%.0f %s" : "%.1f %s", v, units[i]);
-  }
-
+  /** The zone the schedule runs in (see {@link BackupSpecChecks#zone}). */
   static ZoneId zone(DatabaseBackupSpec spec) {
-    return ZoneId.of(spec.timeZone == null || spec.timeZone.isBlank() ? "Etc/UTC" : spec.timeZone);
-  }
-
-  private static int or(Integer v, int d) {
-    return v == null ? d : v;
+    return BackupSpecChecks.zone(spec);
   }
 
   private static String nz(String s) {
     return s == null ? "" : s;
-  }
-
-  List<String> problems(DatabaseBackup backup) {
-    String ns = backup.getMetadata().getNamespace();
-    DatabaseBackupSpec spec = backup.getSpec();
-    List<String> problems = new ArrayList<>();
-    // the CRD refuses such names; this catches those created under an older CRD
-    NameLimits.nameProblem("DatabaseBackup", backup.getMetadata().getName(), NameLimits.MAX_BACKUP_NAME,
-        "CronJob " + BackupJobFactory.cronJobName(backup)).ifPresent(problems::add);
-    String zone = spec.timeZone == null ? "Etc/UTC" : spec.timeZone;
-    try {
-      ZoneId.of(zone);
-    } catch (DateTimeException e) {
-      problems.add("spec.timeZone: unknown IANA time zone " + zone);
-    }
-    CronSchedule.validate(spec.schedule).ifPresent(p -> problems.add("spec.schedule: " + p));
-    SecretChecks.missing(client, ns, "spec.mongodb.uriSecretRef", spec.mongodb.uriSecretRef.name, List.of(spec.mongodb.uriSecretRef.key))
-        .ifPresent(problems::add);
-    spec.storage.s3.credentialsSecretRef.problem(client, ns, "spec.storage.s3.credentialsSecretRef").ifPresent(problems::add);
-    if (spec.storage.s3.jobCredentialsSecretRef != null) {
-      spec.storage.s3.jobCredentialsSecretRef.problem(client, ns, "spec.storage.s3.jobCredentialsSecretRef").ifPresent(problems::add);
-    }
-    spec.storage.encryptionProblem(client, ns, "spec.storage.clientSideEncryption.keySecretRef").ifPresent(problems::add);
-    // the CRD refuses more than one since issue 11; this catches those created under an older CRD (the agent exits 2)
-    if (spec.mongodb.databases != null && spec.mongodb.databases.size() > 1) {
-      problems.add("spec.mongodb.databases lists " + spec.mongodb.databases.size() + " databases, but mongodump dumps one"
-          + " database or all: list one (or none for all), and create one DatabaseBackup per database to dump several");
-    }
-    return problems;
   }
 }

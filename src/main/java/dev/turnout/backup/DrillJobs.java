@@ -36,7 +36,7 @@ public final class DrillJobs {
     DatabaseBackupSpec spec = backup.getSpec();
     DrillSpec drill = spec.drill;
     return new CronJobBuilder()
-        .withMetadata(BackupJobFactory.meta(backup, cronJobName(backup), labels(backup)))
+        .withMetadata(AgentJobSpecs.meta(backup, cronJobName(backup), labels(backup)))
         .withNewSpec()
         .withSchedule(drill.schedule)
         .withTimeZone(BackupJobFactory.timeZone(spec))
@@ -58,16 +58,16 @@ public final class DrillJobs {
   /** Not retried (backoffLimit 0): a drill that failed is the finding, and a retry would hide a flaky restore. */
   static JobSpec jobSpec(DatabaseBackup backup, BackupJobFactory.Settings settings) {
     DatabaseBackupSpec spec = backup.getSpec();
-    List<EnvVar> env = new ArrayList<>(BackupJobFactory.s3Env(spec.storage.s3));
-    env.add(BackupJobFactory.jobNameEnv());
+    List<EnvVar> env = new ArrayList<>(AgentJobSpecs.s3Env(spec.storage.s3));
+    env.add(AgentJobSpecs.jobNameEnv());
     // whose newest verified backup the drill restores (never another DatabaseBackup's on the same prefix)
-    env.add(BackupJobFactory.env("OWNER_NAMESPACE", backup.getMetadata().getNamespace()));
-    env.add(BackupJobFactory.env("OWNER_NAME", backup.getMetadata().getName()));
-    env.add(BackupJobFactory.env("OWNER_UID", backup.getMetadata().getUid()));
+    env.add(AgentJobSpecs.env("OWNER_NAMESPACE", backup.getMetadata().getNamespace()));
+    env.add(AgentJobSpecs.env("OWNER_NAME", backup.getMetadata().getName()));
+    env.add(AgentJobSpecs.env("OWNER_UID", backup.getMetadata().getUid()));
     String image = spec.image != null ? spec.image : settings.agentImage();
     DrillSpec drill = spec.drill;
     // encrypted backups: the key Secret mounted as for backups and restores (the manifest names the key id to use)
-    return EncryptionJobs.withKeys(BackupJobFactory.jobSpec(
+    return EncryptionJobs.withKeys(AgentJobSpecs.jobSpec(
         image,
         settings,
         "drill",

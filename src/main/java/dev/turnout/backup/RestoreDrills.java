@@ -137,7 +137,7 @@ class RestoreDrills {
     }
     LastDrill d = status.lastDrill;
     if (d == null) {
-      ZoneId zone = DatabaseBackupReconciler.zone(backup.getSpec());
+      ZoneId zone = BackupSpecChecks.zone(backup.getSpec());
       status.conditions = Conditions.set(status.conditions, CONDITION, Conditions.UNKNOWN, "NoDrillYet",
           "CronJob " + name + " runs restore drills \"" + drill.schedule + "\" in " + zone
               + (Boolean.TRUE.equals(drill.suspend) ? " (suspended)" : "") + "; no drill has finished yet"

@@ -32,7 +32,7 @@ public class HealthPolicyReconciler implements Reconciler<HealthPolicy> {
   @Inject KubernetesClient client;
   @Inject Clock clock;
   @Inject EventRecorder events;
-  @Inject PolicyHealthGate gates;
+  @Inject GateProbes gates;
   @Inject HealthProbing probing;
 
   static final Duration RESULTS_EVERY = Duration.ofSeconds(10);

@@ -5,69 +5,38 @@ import dev.turnout.apprelease.AppReleaseStatus;
 import dev.turnout.apprelease.Color;
 import dev.turnout.apprelease.GateResult;
 import dev.turnout.apprelease.HealthGate;
-import dev.turnout.apprelease.ReleasePods;
 import dev.turnout.common.Times;
-import dev.turnout.healthpolicy.probe.CheckResult;
 import dev.turnout.healthpolicy.probe.ProbeScheduler;
 import dev.turnout.healthpolicy.probe.ProbeSnapshot;
-import dev.turnout.healthpolicy.probe.RoundResult;
-import dev.turnout.healthpolicy.probe.Target;
-import dev.turnout.healthpolicy.probe.Targets;
-import io.fabric8.kubernetes.api.model.Service;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
-import io.quarkus.runtime.StartupEvent;
-import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
  * The HealthPolicy gates of AppReleases: probes the preview Service of the color under test before the switch and
  * the active Service during the post-promotion window, on the {@link ProbeScheduler}. Never blocks a reconcile: it
- * registers probes (idempotent) and reads their last snapshot; a gate change triggers a reconcile of the release and
- * of the policy (whose status lists the results).
+ * registers probes (idempotent, {@link GateProbes}) and reads their last snapshot; a gate change triggers a reconcile
+ * of the release and of the policy (whose status lists the results).
  *
  * <p>Probe keys: {@code <namespace>/<release>/pre} and {@code <namespace>/<release>/post}; a key's state starts over
  * when its subject changes (new revision or color before the switch, a new switch after it). Keys no reconcile asked
- * about for {@link #IDLE} (release deleted, reverted, window over, policy ref removed) are dropped.
+ * about for {@link GateProbes#IDLE} (release deleted, reverted, window over, policy ref removed) are dropped.
  */
 @ApplicationScoped
 public class PolicyHealthGate implements HealthGate {
-  static final Duration IDLE = Duration.ofSeconds(90);
   static final String PRE = "pre";
   static final String POST = "post";
 
-  @Inject ProbeScheduler scheduler;
+  @Inject GateProbes probes;
   @Inject HealthProbing probing;
-  @Inject HealthMetrics metrics;
-  @Inject Vertx vertx;
   @Inject ReadinessGates readinessGates;
-  @Inject ReleasePods releasePods;
-
-  /** What a probe key is about. */
-  record Use(String key, String namespace, String release, String policy, String phase, String service, String color,
-      String subject) {}
-
-  private final ConcurrentHashMap<String, Use> uses = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<String, Long> touched = new ConcurrentHashMap<>();
-
-  void onStart(@Observes StartupEvent e) {
-    scheduler.onRound(this::roundDone);
-    vertx.setPeriodic(10_000, id -> sweep());
-  }
 
   // ---- HealthGate ----------------------------------------------------------------------------------------
 
@@ -96,8 +65,8 @@ public class PolicyHealthGate implements HealthGate {
     // a new rollout: the previous post-promotion watch is over
     drop(key(ns, name, POST));
     String service = release.previewServiceName();
-    Use use = new Use(key, ns, name, ref, PRE, service, color.label(), color.label() + "/" + status.currentRevision);
-    ProbeSnapshot snap = register(use, spec, release.deploymentName(color));
+    GateProbes.Use use = new GateProbes.Use(key, ns, name, ref, PRE, service, color.label(), color.label() + "/" + status.currentRevision);
+    ProbeSnapshot snap = probes.register(use, spec, release.deploymentName(color));
     String where = "Service " + service + " (" + color + ")";
     boolean dryRun = Boolean.TRUE.equals(spec.dryRun);
     GateState gate = snap.gate();
@@ -155,9 +124,9 @@ public class PolicyHealthGate implements HealthGate {
       return new PostPromotion(windowEnd, revertOnFailure, false, "post-promotion window of HealthPolicy " + ref + " ended", null);
     }
     String service = release.activeServiceName();
-    Use use = new Use(key, ns, name, ref, POST, service, active.label(),
+    GateProbes.Use use = new GateProbes.Use(key, ns, name, ref, POST, service, active.label(),
         active.label() + "/" + status.activeRevision + "/" + status.lastSwitchTime);
-    ProbeSnapshot snap = register(use, spec, release.deploymentName(active));
+    ProbeSnapshot snap = probes.register(use, spec, release.deploymentName(active));
     GateState gate = snap.gate();
     String where = "Service " + service + " (" + active + ")";
     if (!gate.isClosed()) {
@@ -211,123 +180,14 @@ public class PolicyHealthGate implements HealthGate {
         && probing.policy(release.getMetadata().getNamespace(), release.getSpec().healthPolicyRef.name) == null;
   }
 
-  // ---- for the HealthPolicy reconciler -------------------------------------------------------------------
-
-  /**
-   * The probe keys of releases that use {@code namespace/policy}, with their last snapshots; consecutive counts capped at
-   * the gate's thresholds (see {@link PolicyResults}).
-   */
-  List<HealthPolicyStatus.ReleaseResults> results(String namespace, String policy) {
-    List<HealthPolicyStatus.ReleaseResults> out = new ArrayList<>();
-    uses.values().stream()
-        .filter(u -> u.namespace().equals(namespace) && u.policy().equals(policy))
-        .sorted(Comparator.comparing(Use::release).thenComparing(Use::phase, Comparator.reverseOrder()))
-        .forEach(u -> scheduler.snapshot(u.key()).ifPresent(snap -> {
-          HealthPolicyStatus.ReleaseResults r = new HealthPolicyStatus.ReleaseResults();
-          r.release = u.release();
-          r.service = u.service();
-          r.gate = snap.gate().gate().toString();
-          for (CheckResult c : snap.lastResults()) {
-            HealthPolicyStatus.CheckResult s = new HealthPolicyStatus.CheckResult();
-            s.name = c.name();
-            s.passed = c.passed();
-            s.message = c.message();
-            s.latencyMillis = c.latencyMillis();
-            s.time = Times.format(c.time());
-            GateState.Counts counts = snap.gate().check(c.name());
-            s.consecutiveSuccesses = PolicyResults.capped(counts.consecutiveSuccesses(), snap.gate().successThreshold());
-            s.consecutiveFailures = PolicyResults.capped(counts.consecutiveFailures(), snap.gate().failureThreshold());
-            r.checks.add(s);
-          }
-          out.add(r);
-        }));
-    return out;
-  }
-
-  boolean inUse(String namespace, String policy) {
-    return uses.values().stream().anyMatch(u -> u.namespace().equals(namespace) && u.policy().equals(policy));
-  }
-
   // ---- internals -----------------------------------------------------------------------------------------
 
   static String key(String ns, String release, String phase) {
     return ns + "/" + release + "/" + phase;
   }
 
-  private ProbeSnapshot register(Use use, HealthPolicySpec spec, String deploymentName) {
-    Use old = uses.get(use.key());
-    if (old != null && !old.subject().equals(use.subject())) {
-      scheduler.unregister(use.key()); // a new subject starts from Unknown
-    }
-    uses.put(use.key(), use);
-    touched.put(use.key(), System.nanoTime());
-    scheduler.register(use.key(), spec, target(use, deploymentName), (key, previous, current) -> {
-      probing.releaseTrigger.fire(use.namespace(), use.release());
-      probing.policyTrigger.fire(use.namespace(), use.policy());
-    });
-    metrics.gate(use.key(), use.namespace(), use.release(), use.phase(), () -> scheduler.snapshot(use.key())
-        .map(s -> s.gate().isOpen() ? 1.0 : s.gate().isClosed() ? 0.0 : -1.0).orElse(-1.0));
-    return scheduler.snapshot(use.key()).orElseThrow();
-  }
-
-  /** Runs on the event loop: reads the informer caches only. */
-  private Supplier<Target> target(Use use, String deploymentName) {
-    Color color = Color.parse(use.color());
-    return () -> {
-      Service s = probing.service(use.namespace(), use.service());
-      if (s == null) {
-        return null;
-      }
-      Target t = Targets.of(s, probing.slices(use.namespace(), use.service()), use.color());
-      // only pods of the color under test (the Service's slices may still list the other color for a moment), by their
-      // labels: pod names are cut to 58 characters before their random suffix, so a prefix cannot tell the colors apart
-      List<Target.Endpoint> mine = t.endpoints().stream()
-          .filter(e -> e.podName() == null || isOf(use, e.podName(), color))
-          .toList();
-      return new Target(t.namespace(), t.service(), t.color(), t.servicePorts(), mine);
-    };
-  }
-
-  /** Whether the cached labels of a pod say it is of this release and color (a pod not cached yet is not probed). */
-  private boolean isOf(Use use, String pod, Color color) {
-    ReleasePods.PodLabels labels = releasePods.pod(use.namespace(), pod);
-    return labels != null && use.release().equals(labels.release()) && labels.color() == color;
-  }
-
   private void drop(String key) {
-    Use use = uses.remove(key);
-    if (use != null) {
-      scheduler.unregister(key);
-      metrics.removeGate(key);
-      // the policy's status lists the keys in use: say at once that this one is over, not at its next periodic look
-      probing.policyTrigger.fire(use.namespace(), use.policy());
-    }
-    touched.remove(key);
-  }
-
-  private void roundDone(String key, RoundResult round) {
-    if (ReadinessGates.isKey(key)) {
-      readinessGates.roundDone(key, round);
-      return;
-    }
-    Use use = uses.get(key);
-    if (use == null) {
-      return;
-    }
-    for (CheckResult r : round.results()) {
-      metrics.checkResult(use.namespace(), use.policy(), r);
-    }
-  }
-
-  /** Drops keys that no reconcile asked about for a while. */
-  void sweep() {
-    long now = System.nanoTime();
-    Set<String> stale = touched.entrySet().stream()
-        .filter(e -> now - e.getValue() > IDLE.toNanos())
-        .map(java.util.Map.Entry::getKey)
-        .collect(Collectors.toSet());
-    stale.forEach(this::drop);
-    readinessGates.discoverSoon();
+    probes.drop(key);
   }
 
   static String failures(ProbeSnapshot snap) {

@@ -5,7 +5,6 @@ import dev.turnout.backup.BackupStorage;
 import dev.turnout.backup.BackupStorage.StorageException;
 import dev.turnout.backup.DatabaseBackup;
 import dev.turnout.backup.JobStates;
-import dev.turnout.backup.NameLimits;
 import dev.turnout.backup.StorageSpec;
 import dev.turnout.backup.catalog.BackupManifest;
 import dev.turnout.common.Conditions;
@@ -14,7 +13,6 @@ import dev.turnout.common.Labels;
 import dev.turnout.common.OwnedInformers;
 import dev.turnout.common.NamespaceTerminating;
 import dev.turnout.common.OwnedObjects;
-import dev.turnout.common.SecretChecks;
 import dev.turnout.common.StatusPatcher;
 import dev.turnout.common.Times;
 import dev.turnout.common.ValidationReport;
@@ -36,7 +34,6 @@ import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -57,6 +54,15 @@ public class DatabaseRestoreReconciler implements Reconciler<DatabaseRestore> {
   @Inject BackupStorage storage;
   @Inject WriteCounter writes;
   @Inject BackupJobFactory.Settings settings;
+
+  private volatile RestoreReferences references;
+
+  private RestoreReferences references() {
+    if (references == null) {
+      references = new RestoreReferences(client); // the client is injected after construction
+    }
+    return references;
+  }
 
   @Override
   public List<EventSource<?, DatabaseRestore>> prepareEventSources(EventSourceContext<DatabaseRestore> context) {
@@ -119,24 +125,26 @@ public class DatabaseRestoreReconciler implements Reconciler<DatabaseRestore> {
       status.startedAt = a.createdAt();
       status.phase = "Running";
       status.message = "restoring " + a.object() + " with Job " + a.jobName();
-      // Ready as the start would have said it: without this a restore whose status write after the Job's create was
-      // lost (a 500 answering the applied create, on the real tier under faults) never had a Ready condition
-      status.conditions = ValidationReport.ready(events, restore, status.conditions, problems(restore), "references valid", now);
+      // Ready as the start said it: without this a restore whose status write after the Job's create was lost (a 500
+      // answering the applied create, on the real tier under faults) never had a Ready condition. Not validated again:
+      // the Job exists, so its references were valid when it was created, and its pod read them when it started; a
+      // Secret deleted since must not make a running restore InvalidSpec (it follows its Job from here on)
+      status.conditions = ValidationReport.ready(events, restore, status.conditions, List.of(), "references valid", now);
       status.conditions = Conditions.set(status.conditions, COMPLETE, Conditions.UNKNOWN, "Running", status.message, generation, now);
       return follow(restore, context, status, now);
     }
     status.phase = "Pending";
-    List<String> problems = problems(restore);
+    List<String> problems = references().problems(restore);
     status.conditions = ValidationReport.ready(events, restore, status.conditions, problems, "references valid", now);
     if (!problems.isEmpty()) {
       status.message = String.join("; ", problems);
       return RETRY;
     }
-    StorageSpec storageSpec = storageOf(restore);
+    StorageSpec storageSpec = references().storageOf(restore);
     Resolved r;
     try {
       // with a backupRef, "latest" is that DatabaseBackup's newest verified backup, never another owner's on its prefix
-      r = storage.withCatalog(ns, storageSpec, owner(restore), catalog -> {
+      r = storage.withCatalog(ns, storageSpec, RestoreReferences.owner(restore), catalog -> {
         String key = catalog.resolve(spec.object);
         BackupManifest m = catalog.readManifest(key).orElse(null);
         return new Resolved(key, m, m == null ? Optional.empty() : catalog.archiveSize(key));
@@ -157,26 +165,9 @@ public class DatabaseRestoreReconciler implements Reconciler<DatabaseRestore> {
     }
     status.object = r.object();
     BackupManifest m = r.manifest();
-    if (m == null) {
-      return fail(restore, status, "NoManifest", "no manifest for " + r.object() + ": the backup is incomplete; refusing to restore it", now);
-    }
-    if (m.sha256 == null || !m.sha256.matches("[0-9a-f]{64}")) {
-      return fail(restore, status, "NoChecksum", "the manifest of " + r.object() + " has no sha256; refusing to restore it", now);
-    }
-    if (Boolean.FALSE.equals(m.verified)) {
-      return fail(restore, status, "NotVerified",
-          r.object() + " failed verification (" + m.verifyError + "); refusing to restore it", now);
-    }
-    if (r.size().isEmpty()) {
-      return fail(restore, status, "ArchiveMissing", "the archive " + r.object() + " does not exist although its manifest does", now);
-    }
-    if (r.size().get() != m.sizeBytes) {
-      return fail(restore, status, "SizeMismatch", "the archive " + r.object() + " has " + r.size().get()
-          + " bytes but its manifest says " + m.sizeBytes + ": altered or truncated; refusing to restore it", now);
-    }
-    Optional<String> notPointInTime = PointInTimeRestores.refusal(spec, m, r.object());
-    if (notPointInTime.isPresent()) {
-      return fail(restore, status, "NotPointInTime", notPointInTime.get(), now);
+    Optional<ManifestChecks.Refusal> refusal = ManifestChecks.refusal(spec, r.object(), m, r.size());
+    if (refusal.isPresent()) {
+      return fail(restore, status, refusal.get().reason(), refusal.get().message(), now);
     }
     status.sha256 = m.sha256;
     Job desired = BackupJobFactory.restoreJob(restore, storageSpec, settings, r.object(), m.sha256,
@@ -201,13 +192,6 @@ public class DatabaseRestoreReconciler implements Reconciler<DatabaseRestore> {
     status.message = "restoring " + r.object() + " with Job " + jobName;
     status.conditions = Conditions.set(status.conditions, COMPLETE, Conditions.UNKNOWN, "Running", status.message, generation, now);
     return null;
-  }
-
-  /** The DatabaseBackup whose backups "latest" considers: the backupRef's; null with storage only (every owner's). */
-  static dev.turnout.backup.catalog.BackupManifest.Owner owner(DatabaseRestore restore) {
-    DatabaseRestoreSpec.BackupRef ref = restore.getSpec().backupRef;
-    return ref == null ? null : new dev.turnout.backup.catalog.BackupManifest.Owner(
-        ref.namespace == null ? restore.getMetadata().getNamespace() : ref.namespace, ref.name, null);
   }
 
   private Duration follow(DatabaseRestore restore, Context<DatabaseRestore> context, DatabaseRestoreStatus status, Instant now) {
@@ -267,55 +251,5 @@ public class DatabaseRestoreReconciler implements Reconciler<DatabaseRestore> {
     status.conditions = Conditions.set(status.conditions, COMPLETE, false, reason, message, restore.getMetadata().getGeneration(), now);
     events.warning(restore, "RestoreFailed", message);
     return null;
-  }
-
-  StorageSpec storageOf(DatabaseRestore restore) {
-    DatabaseRestoreSpec spec = restore.getSpec();
-    if (spec.backupRef == null) {
-      return spec.storage;
-    }
-    String bns = spec.backupRef.namespace == null ? restore.getMetadata().getNamespace() : spec.backupRef.namespace;
-    return client.resources(DatabaseBackup.class).inNamespace(bns).withName(spec.backupRef.name).get().getSpec().storage;
-  }
-
-  List<String> problems(DatabaseRestore restore) {
-    String ns = restore.getMetadata().getNamespace();
-    DatabaseRestoreSpec spec = restore.getSpec();
-    List<String> problems = new ArrayList<>();
-    // the CRD refuses such names; this catches those created under an older CRD
-    NameLimits.nameProblem("DatabaseRestore", restore.getMetadata().getName(), NameLimits.MAX_RESTORE_NAME,
-        "Job " + BackupJobFactory.restoreJobName(restore)).ifPresent(problems::add);
-    SecretChecks.missing(client, ns, "spec.target.uriSecretRef", spec.target.uriSecretRef.name, List.of(spec.target.uriSecretRef.key))
-        .ifPresent(problems::add);
-    StorageSpec storage = null;
-    String field = "spec.storage.s3.credentialsSecretRef";
-    if (spec.backupRef != null) {
-      String bns = spec.backupRef.namespace == null ? ns : spec.backupRef.namespace;
-      DatabaseBackup b = client.resources(DatabaseBackup.class).inNamespace(bns).withName(spec.backupRef.name).get();
-      if (b == null) {
-        problems.add("spec.backupRef: DatabaseBackup " + bns + "/" + spec.backupRef.name + " does not exist");
-      } else {
-        storage = b.getSpec().storage;
-        field = "spec.backupRef: the storage credentials Secret (needed in this namespace)";
-      }
-    } else if (spec.storage != null && spec.storage.s3 != null) {
-      storage = spec.storage;
-    } else {
-      problems.add("spec: set backupRef or storage");
-    }
-    if (storage != null) {
-      storage.s3.credentialsSecretRef.problem(client, ns, field).ifPresent(problems::add);
-      if (storage.s3.jobCredentialsSecretRef != null) {
-        // the restore Job reads with the Jobs' credentials (no delete) when they are set
-        storage.s3.jobCredentialsSecretRef.problem(client, ns, spec.backupRef == null ? "spec.storage.s3.jobCredentialsSecretRef"
-            : "spec.backupRef: the Jobs' storage credentials Secret (jobCredentialsSecretRef, needed in this namespace)")
-            .ifPresent(problems::add);
-      }
-      // the restore Job mounts the key Secret in the restore's namespace
-      storage.encryptionProblem(client, ns, spec.backupRef == null ? "spec.storage.clientSideEncryption.keySecretRef"
-          : "spec.backupRef: the encryption key Secret (clientSideEncryption.keySecretRef, needed in this namespace)")
-          .ifPresent(problems::add);
-    }
-    return problems;
   }
 }

@@ -386,4 +386,59 @@ class BackupJobsLifecycleTest {
       assertThat(s.message).contains(first);
     });
   }
+
+  /**
+   * Review finding: an adopted Job (the status write after its create was lost) already shows the references were
+   * valid when it started; a Secret deleted since must not turn the running restore into Ready=False InvalidSpec.
+   */
+  @Test
+  void anAdoptedRunningRestoreFollowsItsJobWithoutValidatingTheSpecAgain() throws Exception {
+    Env env = env("dbr-adopt");
+    String ns = env.ns();
+    CountDownLatch restoreMayRun = new CountDownLatch(1);
+    sim().jobs().when(j -> ns.equals(j.getMetadata().getNamespace())).run(job -> {
+      if (job.getMetadata().getLabels().containsKey(BackupJobFactory.RESTORE_LABEL)) {
+        restoreMayRun.await(3 * WAIT.toSeconds(), TimeUnit.SECONDS);
+      }
+      return runAgentWithSimulatedTools(job);
+    });
+    client.resource(sample(env)).create();
+    backupNow(ns, "first");
+    eventually(() -> assertThat(status(ns).lastSuccessfulBackup).isNotNull());
+    DatabaseRestore restore = restore(ns, "restore-adopt");
+    restore.getSpec().drop = true; // the staging server is shared with the other restore test, which may have run first
+    client.resource(restore).create();
+    eventually(() -> assertThat(restoreStatus(ns, "restore-adopt").phase).isEqualTo("Running"));
+
+    // the pod read the target's Secret at its start; deleting it now changes nothing for the running restore
+    Secret target = client.secrets().inNamespace(ns).withName("mongodb-staging").get();
+    client.secrets().inNamespace(ns).withName("mongodb-staging").delete();
+    // ... and the operator's status write after the Job's create was lost: the next reconcile adopts the Job
+    await().atMost(WAIT).ignoreExceptionsInstanceOf(KubernetesClientException.class).until(() -> {
+      DatabaseRestore r = client.resources(DatabaseRestore.class).inNamespace(ns).withName("restore-adopt").get();
+      r.setStatus(new DatabaseRestoreStatus());
+      r.getStatus().conditions = new ArrayList<>();
+      client.resource(r).updateStatus();
+      return true;
+    });
+    eventually(() -> {
+      DatabaseRestoreStatus s = restoreStatus(ns, "restore-adopt");
+      assertThat(condition(s.conditions, "Ready").getStatus()).as(() -> s.conditions.toString()).isEqualTo("True");
+      assertThat(s.jobName).isEqualTo("restore-adopt-restore");
+      assertThat(s.phase).isEqualTo("Running");
+      assertThat(condition(s.conditions, "Complete").getReason()).isEqualTo("Running");
+    });
+    assertThat(eventReasons(ns)).doesNotContain("InvalidSpec");
+
+    // the test's kubelet reads Secrets when the agent runs, not at the pod's start: give it the Secret back
+    target.getMetadata().setResourceVersion(null);
+    target.getMetadata().setUid(null);
+    target.getMetadata().setCreationTimestamp(null);
+    client.resource(target).create();
+    restoreMayRun.countDown();
+    eventually(() -> {
+      DatabaseRestoreStatus s = restoreStatus(ns, "restore-adopt");
+      assertThat(s.phase).as(() -> s.message + "\n" + String.join("\n", agentOutput)).isEqualTo("Succeeded");
+    });
+  }
 }

@@ -174,7 +174,7 @@ class FaultsRealIT {
         .containsExactly("blue", "green");
     assertThat(tier.lease().getSpec().getHolderIdentity()).isEqualTo("turnout-faults-b");
     assertThat(traffic.violations()).isEmpty();
-    // a HealthPolicy drops a finished release's probes 90 s after the last reconcile asked (PolicyHealthGate.IDLE) and
+    // a HealthPolicy drops a finished release's probes 90 s after the last reconcile asked (GateProbes.IDLE) and
     // writes its status once then (docs/healthpolicy.md): that one write is due, not idle churn, and waiting 90 s for it
     // would cost the suite more than it shows. Any other write of the new leader, which has reconciled everything the
     // first test left under faults (watches dropped, outages: a re-list writes nothing), fails the check

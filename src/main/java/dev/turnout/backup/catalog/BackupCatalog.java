@@ -179,38 +179,7 @@ public class BackupCatalog {
    * first. Uploads of any other key are not listed.
    */
   public List<Upload> incompleteUploads() {
-    List<Upload> out = new ArrayList<>();
-    String keyMarker = null;
-    String idMarker = null;
-    while (true) {
-      var req = software.amazon.awssdk.services.s3.model.ListMultipartUploadsRequest.builder()
-          .bucket(bucket).prefix(prefix).delimiter("/");
-      if (keyMarker != null) {
-        req.keyMarker(keyMarker).uploadIdMarker(idMarker);
-      }
-      var resp = s3.listMultipartUploads(req.build());
-      Instant listedAt = resp.sdkHttpResponse().firstMatchingHeader("Date").map(BackupCatalog::httpDate).orElse(null);
-      for (var u : resp.uploads()) {
-        if (BackupKeys.isArchiveKey(prefix, u.key())) {
-          out.add(new Upload(u.key(), u.uploadId(), u.initiated(), listedAt));
-        }
-      }
-      if (!Boolean.TRUE.equals(resp.isTruncated()) || resp.nextKeyMarker() == null) {
-        break;
-      }
-      keyMarker = resp.nextKeyMarker();
-      idMarker = resp.nextUploadIdMarker();
-    }
-    out.sort(Comparator.comparing(Upload::initiated, Comparator.nullsFirst(Comparator.naturalOrder())));
-    return out;
-  }
-
-  private static Instant httpDate(String value) {
-    try {
-      return java.time.ZonedDateTime.parse(value, java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
-    } catch (java.time.format.DateTimeParseException e) {
-      return null;
-    }
+    return MultipartUploads.incomplete(s3, bucket, prefix);
   }
 
   /** Aborts an incomplete upload (its parts are freed); refuses keys outside Turnout's layout. */
