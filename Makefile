@@ -35,10 +35,10 @@ crds:
 
 ## bench: benchmarks that print figures, never assert them (not part of `make test`; the classes have no Test
 ## suffix): switch and revert latency (p50/p99 over 50 releases), release scale, probe throughput, and the scale
-## benchmark (300 AppReleases and HealthPolicies, 100 DatabaseBackups, the operator jar as a process of its own; at
-## 1,000 the embedded simulator, about one pod a second, is the limit: make bench-real does 1,000).
-## Each benchmark class runs in a JVM of its own. Options: make bench BENCH_ARGS=-Dbench.releases=100 and
-## SCALE_ARGS=-Dbench.releases=200 (docs/performance.md)
+## benchmark (1,000 AppReleases and HealthPolicies, 100 DatabaseBackups, 100 probed releases, the operator jar as a
+## process of its own; about 15 minutes of the whole on a loaded 2-core machine).
+## Each benchmark class runs in a JVM of its own. Options: make bench BENCH_ARGS=-Dbench.releases=100 and, for a
+## shorter scale run, SCALE_ARGS="-Dbench.releases=300 -Dbench.probeReleases=30" (docs/performance.md)
 SCALE_ARGS ?=
 bench: tools build
 	@bash scripts/bench-plugin.sh
@@ -47,7 +47,7 @@ bench: tools build
 	  -Dtest='SwitchLatencyBenchmark,RevertBenchmark,ReleaseScaleBenchmark' \
 	  -Dquarkus.log.category.\"io.fabric8.mockwebserver\".level=WARN -Dquarkus.log.level=WARN $(BENCH_ARGS)
 	$(MVN) -q exec:java -Dexec.mainClass=dev.turnout.bench.ScaleBenchmark -Dexec.classpathScope=test \
-	  -Dbench.releases=300 -Dbench.probeReleases=30 $(SCALE_ARGS)
+	  -Dbench.releases=1000 -Dbench.probeReleases=100 $(SCALE_ARGS)
 
 ## bench-real: the scale benchmark on the real tier (real kube-apiserver, kube-controller-manager, etcd; the operator
 ## jar under the chart's RBAC; writes from the audit log). Default 1,000 releases: SCALE_ARGS=-Dbench.releases=200

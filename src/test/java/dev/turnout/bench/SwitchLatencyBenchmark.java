@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * release switches once.
  *
  * <p>The figure includes what a real cluster adds too: the pod status write and its watch event, the EndpointSlice
- * controller's update (played by the simulator, on one thread), its watch event to the operator, the operator's
+ * controller's update (played by the simulator), its watch event to the operator, the operator's
  * reconcile and Service write, and the watch event to the observer. The two lines under it split it at the moment
  * both inputs of the operator's rollout gate are seen: the preview Service's EndpointSlice listing every new pod as
  * ready, and the Deployment's status saying every replica is ready and available.

@@ -31,7 +31,8 @@ import java.util.function.Consumer;
  * and writing objects through an ordinary client, as the real ones do. It contains no operator
  * logic: whatever runs against the same API server sees a cluster that behaves.
  *
- * <p>All work runs asynchronously on one thread and is idempotent; tests wait with Awaitility.
+ * <p>All work runs asynchronously and is idempotent, one item at a time per namespace (see {@link SimLoop}); tests
+ * wait with Awaitility.
  */
 public final class ClusterSimulator implements AutoCloseable {
   private final KubernetesClient client;

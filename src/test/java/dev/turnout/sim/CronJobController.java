@@ -101,7 +101,7 @@ public final class CronJobController {
         .filter(ref -> "CronJob".equals(ref.getKind()))
         .forEach(ref -> {
           String namespace = job.getMetadata().getNamespace();
-          loop.submit("cronjob/" + namespace + "/" + ref.getName(), () -> reconcile(namespace, ref.getName()));
+          loop.submit(namespace, "cronjob/" + namespace + "/" + ref.getName(), () -> reconcile(namespace, ref.getName()));
         });
   }
 

@@ -48,7 +48,7 @@ final class DeploymentController {
   }
 
   void enqueue(String namespace, String name) {
-    loop.submit("deployment/" + namespace + "/" + name, () -> reconcile(namespace, name));
+    loop.submit(namespace, "deployment/" + namespace + "/" + name, () -> reconcile(namespace, name));
   }
 
   /** A pod changed: its owning Deployment has to look again. */
@@ -204,7 +204,8 @@ final class DeploymentController {
       return condition(previous, "Progressing", "False", "ProgressDeadlineExceeded",
           "ReplicaSet \"" + rsName + "\" has timed out progressing.", now);
     }
-    loop.schedule("deployment-deadline/" + deployment.getMetadata().getUid(),
+    loop.schedule(deployment.getMetadata().getNamespace(),
+        "deployment-deadline/" + deployment.getMetadata().getUid(),
         () -> enqueue(deployment.getMetadata().getNamespace(), deployment.getMetadata().getName()),
         Duration.between(now, since.plusSeconds(deadline)).plusMillis(10));
     return condition(previous, "Progressing", "True", "ReplicaSetUpdated",

@@ -6,7 +6,6 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.mockwebserver.ServerRequest;
 import io.fabric8.mockwebserver.ServerResponse;
 import java.util.Map;
@@ -41,6 +40,8 @@ import java.util.stream.Stream;
  *       way round), this class registers Pods, Deployments, Jobs, CronJobs and Services as having
  *       one, as in a real cluster.
  *   <li>Deleting ignores propagationPolicy (no cascade) but honours finalizers.
+ *   <li>The mock finds objects by testing every stored one against the request; {@link IndexedCrudDispatcher}
+ *       hands it only those of the request's kind and namespace, so that 1,000 releases stay fast.
  *   <li>Server-side apply (application/apply-patch+yaml) is rejected with 415 by the mock, and
  *       done by {@link ServerSideApply} in front of it; JSON patch, merge patch, PUT and POST
  *       work. Label selectors support only = and != (set-based ones are ignored, i.e. match
@@ -59,10 +60,11 @@ public final class EmbeddedCluster implements AutoCloseable {
 
   private EmbeddedCluster(int port, boolean https) {
     this.https = https;
-    // CRUD for everything, plus fixed answers for the few non-CRUD APIs clients call (see answerAuthorization)
+    // CRUD for everything (with an indexed store: IndexedCrudDispatcher), plus what ApiExtras answers in front of it;
+    // no pre-recorded expectations (server().expect() is not served)
     Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
     this.server = new KubernetesMockServer(new Context(Serialization.jsonMapper()), new MockWebServer(),
-        responses, new ApiExtras(new KubernetesMixedDispatcher(responses), appliedCrds, webhooks), https);
+        responses, new ApiExtras(new IndexedCrudDispatcher(), appliedCrds, webhooks), https);
     try {
       server.init(InetAddress.getByName("127.0.0.1"), port);
     } catch (IOException e) {

@@ -45,7 +45,7 @@ final class EndpointSliceController {
   }
 
   void enqueue(String namespace, String name) {
-    loop.submit("endpointslice/" + namespace + "/" + name, () -> reconcile(namespace, name));
+    loop.submit(namespace, "endpointslice/" + namespace + "/" + name, () -> reconcile(namespace, name));
   }
 
   /** Pods changed in a namespace: every Service there may have to look again. */

@@ -34,14 +34,16 @@ final class GarbageCollector {
   void deleted(HasMetadata owner) {
     String uid = owner.getMetadata().getUid();
     deleted.add(uid);
-    loop.submit("gc/" + uid, () -> informers.forEach(informer -> informer.getStore().list().stream()
-        .filter(d -> Selectors.isOwnedBy(d, uid))
-        .forEach(this::collectIfOrphan)));
+    loop.submit(owner.getMetadata().getNamespace(), "gc/" + uid,
+        () -> informers.forEach(informer -> informer.getStore().list().stream()
+            .filter(d -> Selectors.isOwnedBy(d, uid))
+            .forEach(this::collectIfOrphan)));
   }
 
   void added(HasMetadata dependent) {
     if (dependent.getMetadata().getOwnerReferences().stream().anyMatch(r -> deleted.contains(r.getUid()))) {
-      loop.submit("gc-dependent/" + dependent.getMetadata().getUid(), () -> collectIfOrphan(dependent));
+      loop.submit(dependent.getMetadata().getNamespace(), "gc-dependent/" + dependent.getMetadata().getUid(),
+          () -> collectIfOrphan(dependent));
     }
   }
 

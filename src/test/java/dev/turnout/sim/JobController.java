@@ -43,7 +43,7 @@ final class JobController implements AutoCloseable {
   }
 
   void enqueue(String namespace, String name) {
-    loop.submit("job/" + namespace + "/" + name, () -> reconcile(namespace, name));
+    loop.submit(namespace, "job/" + namespace + "/" + name, () -> reconcile(namespace, name));
   }
 
   static boolean isFinished(Job job) {
@@ -76,7 +76,7 @@ final class JobController implements AutoCloseable {
     }
     String uid = job.getMetadata().getUid();
     if (rule.runner() != null) {
-      loop.schedule("job-run/" + uid, () -> runners.submit(() -> {
+      loop.schedule(namespace, "job-run/" + uid, () -> runners.submit(() -> {
         JobResult result;
         try {
           result = rule.runner().run(job);
@@ -85,10 +85,10 @@ final class JobController implements AutoCloseable {
           result = JobResult.failure("BackoffLimitExceeded", String.valueOf(e));
         }
         JobResult outcome = result;
-        loop.submit("job-finish/" + uid, () -> finish(namespace, name, uid, outcome));
+        loop.submit(namespace, "job-finish/" + uid, () -> finish(namespace, name, uid, outcome));
       }), rule.delay());
     } else {
-      loop.schedule("job-finish/" + uid, () -> finish(namespace, name, uid, rule.result()), rule.delay());
+      loop.schedule(namespace, "job-finish/" + uid, () -> finish(namespace, name, uid, rule.result()), rule.delay());
     }
   }
 

@@ -81,7 +81,7 @@ final class JobPods implements AutoCloseable {
       return;
     }
     if (rule.runner() != null) {
-      loop.schedule("job-pod-run/" + uid, () -> runners.submit(() -> {
+      loop.schedule(namespace, "job-pod-run/" + uid, () -> runners.submit(() -> {
         JobResult result;
         try {
           result = rule.runner().run(job);
@@ -90,10 +90,10 @@ final class JobPods implements AutoCloseable {
           result = JobResult.failure("Error", String.valueOf(e));
         }
         JobResult outcome = result;
-        loop.submit("job-pod-end/" + uid, () -> end(namespace, pod.getMetadata().getName(), uid, podIp, outcome));
+        loop.submit(namespace, "job-pod-end/" + uid, () -> end(namespace, pod.getMetadata().getName(), uid, podIp, outcome));
       }), rule.delay());
     } else {
-      loop.schedule("job-pod-end/" + uid, () -> end(namespace, pod.getMetadata().getName(), uid, podIp, rule.result()),
+      loop.schedule(namespace, "job-pod-end/" + uid, () -> end(namespace, pod.getMetadata().getName(), uid, podIp, rule.result()),
           rule.delay());
     }
   }

@@ -68,7 +68,7 @@ final class Kubelet {
   }
 
   void enqueue(String namespace, String name) {
-    loop.submit("kubelet/" + namespace + "/" + name, () -> reconcile(namespace, name));
+    loop.submit(namespace, "kubelet/" + namespace + "/" + name, () -> reconcile(namespace, name));
   }
 
   void podDeleted(Pod pod) {
@@ -124,7 +124,7 @@ final class Kubelet {
     Instant readyAt = startedAt.computeIfAbsent(uid, u -> now.plus(readyDelay));
     boolean started = !now.isBefore(readyAt);
     if (!started) {
-      loop.schedule("kubelet-start/" + uid, () -> enqueue(namespace, name),
+      loop.schedule(namespace, "kubelet-start/" + uid, () -> enqueue(namespace, name),
           Duration.between(now, readyAt).plusMillis(5));
     }
     boolean ready = started && readiness.allows(pod) && readinessGatesPass(pod);
