@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The operator's JVM as the chart sizes it (docs/operations.md, "Sizing the operator"): the heap is a share of the
  * container's memory limit, and what is left of the limit must hold what the JVM needs besides the heap. Measured with
- * 1,000 AppReleases on the real tier (docs/performance.md, "Scale"): live heap after a full GC up to about 200 MiB,
- * non-heap (metaspace, code cache, symbols, threads, malloc) about 160 to 200 MiB.
+ * 1,000 AppReleases on the real tier (docs/performance.md, "Scale"): live heap after a full GC 160 to 214 MiB,
+ * RSS besides the heap (metaspace, code cache, symbols, threads, malloc, the JDK's mapped files) about 200 MiB.
  */
 class ChartJvmSizingTest {
   static final long MIB = 1024 * 1024;
@@ -40,10 +40,13 @@ class ChartJvmSizingTest {
     assertThat(share.find()).as("the heap follows the limit: " + options).isTrue();
     long limit = Quantity.getAmountInBytes(container.getResources().getLimits().get("memory")).longValueExact();
     long heap = limit * Integer.parseInt(share.group(1)) / 100;
-    // the serial collector's old generation is two thirds of the heap: it must hold the ~200 MiB live at 1,000 releases
-    assertThat(heap * 2 / 3).as("old generation, MiB").isGreaterThanOrEqualTo(240 * MIB);
+    Matcher ratio = Pattern.compile("-XX:NewRatio=(\\d+)").matcher(options);
+    int newRatio = ratio.find() ? Integer.parseInt(ratio.group(1)) : 2; // the serial collector's default
+    // the old generation (heap * NewRatio / (NewRatio + 1)) holds the informer caches: 160 to 214 MiB live at 1,000
+    // releases after a full GC, and needs room to spare or collections come back to back
+    assertThat(heap * newRatio / (newRatio + 1)).as("old generation, MiB").isGreaterThanOrEqualTo(280 * MIB);
     assertThat(limit - heap).as("room besides the heap, MiB (about 200 used at 1,000 releases)")
-        .isGreaterThanOrEqualTo(320 * MIB);
+        .isGreaterThanOrEqualTo(300 * MIB);
     assertThat(value(container.getEnv(), "MALLOC_ARENA_MAX")).isEqualTo("2");
   }
 
