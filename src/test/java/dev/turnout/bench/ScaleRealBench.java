@@ -64,6 +64,9 @@ class ScaleRealBench {
       };
       ScaleScenario s = ScaleRun.run(target, tier.admin().getConfiguration(), () -> restart(tier));
       s.report.line("403 answers to the operator during the run: %d", tier.forbidden().size());
+      if (!COMPARE_JAVA_OPTIONS.isBlank()) {
+        compareStartUp(tier, s);
+      }
     }
   }
 
@@ -105,19 +108,47 @@ class ScaleRealBench {
     return (base + " -XX:MaxRAM=" + limit + " " + EXTRA_JAVA_OPTIONS).trim();
   }
 
+  /**
+   * Other JVM options (used as given, e.g. {@code -XX:+UseG1GC -Xmx384m}) whose start-up to compare with the chart's:
+   * with everything of the run still in the cluster, the operator is restarted alternately with each, three times,
+   * so that both see the same cluster and, as near as can be, the same load.
+   */
+  static final String COMPARE_JAVA_OPTIONS = System.getProperty("bench.compareJavaOptions", "");
   static OperatorProcess own;
   static int ownStarts;
 
   /** Stops the operator (SIGTERM, as a rollout would) and starts it again: the time until it is ready. */
   static Duration restart(RealTier tier) throws Exception {
+    return restart(tier, javaOptions(tier));
+  }
+
+  static Duration restart(RealTier tier, String options) throws Exception {
     if (own != null) {
       own.close();
     } else {
       tier.operator().close();
     }
     long t = System.nanoTime();
-    own = tier.startOperatorAs(tier.identity(), Map.of("JAVA_TOOL_OPTIONS", javaOptions(tier)),
+    own = tier.startOperatorAs(tier.identity(), Map.of("JAVA_TOOL_OPTIONS", options),
         "operator-bench-" + (++ownStarts) + ".log");
     return Duration.ofNanos(System.nanoTime() - t);
+  }
+
+  static void compareStartUp(RealTier tier, ScaleScenario s) throws Exception {
+    String[] options = {javaOptions(tier), (COMPARE_JAVA_OPTIONS + " " + EXTRA_JAVA_OPTIONS).trim()};
+    java.util.List<java.util.List<Double>> times = java.util.List.of(new java.util.ArrayList<>(), new java.util.ArrayList<>());
+    for (int round = 0; round < 3; round++) {
+      for (int i = 0; i < 2; i++) {
+        double up = restart(tier, options[i]).toMillis() / 1000.0;
+        times.get(i).add(up);
+        s.report.line("start-up to ready with everything present, %s: %.1f s (load average %s)", options[i], up,
+            ScaleRun.loadAverage());
+      }
+    }
+    for (int i = 0; i < 2; i++) {
+      s.report.line("  start-up to ready, %s: %s s, median %.1f s", options[i], times.get(i),
+          times.get(i).stream().sorted().toList().get(1));
+    }
+    restart(tier); // leave the chart's operator running, as the tier expects
   }
 }
