@@ -76,6 +76,51 @@ final class ProcessStats {
     return -1;
   }
 
+  /** A field of /proc/&lt;pid&gt;/status or /proc/&lt;pid&gt;/smaps_rollup (e.g. "Threads", "Anonymous"), its number; -1 if absent. */
+  long procField(String file, String field) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/" + file))) {
+        if (line.startsWith(field + ":")) {
+          return Long.parseLong(line.substring(field.length() + 1).replaceAll("[^0-9]", ""));
+        }
+      }
+    } catch (IOException e) {
+      return -1;
+    }
+    return -1;
+  }
+
+  /**
+   * Where the resident set goes, for sizing the container: RSS split into anonymous memory (heap, malloc, stacks,
+   * metaspace, code) and file-backed pages (the JDK's libraries and CDS archive, the jars' mappings), the thread count,
+   * and, when the process runs with -XX:NativeMemoryTracking=summary, the JVM's own account per category (committed
+   * MiB). What NMT does not see (glibc malloc's free lists and arenas, native libraries' own mallocs) is the gap between
+   * its total and the anonymous RSS (thread stacks the other way: committed in full, resident only as far as used).
+   */
+  List<String> nativeBreakdown() {
+    List<String> lines = new java.util.ArrayList<>();
+    lines.add(String.format("RSS %d MiB = anonymous %d MiB + file-backed %d MiB (smaps_rollup); %d threads",
+        procField("smaps_rollup", "Rss") >> 10, procField("smaps_rollup", "Anonymous") >> 10,
+        (procField("smaps_rollup", "Rss") - procField("smaps_rollup", "Anonymous")) >> 10, procField("status", "Threads")));
+    String nmt = jcmd("VM.native_memory summary scale=KB");
+    if (!nmt.contains("Total:")) {
+      return lines; // NMT not enabled in the process
+    }
+    StringBuilder b = new StringBuilder("NMT committed MiB:");
+    java.util.regex.Matcher m = java.util.regex.Pattern
+        .compile("(?m)^(?:Total:|-\\s+([^(]+?)\\s*\\()\\s*reserved=(\\d+)KB, committed=(\\d+)KB").matcher(nmt);
+    while (m.find()) {
+      String name = m.group(1) == null ? "total" : m.group(1).trim();
+      b.append(' ').append(name).append(' ').append(Long.parseLong(m.group(3)) >> 10).append(',');
+    }
+    lines.add(b.substring(0, b.length() - 1));
+    java.util.regex.Matcher malloc = java.util.regex.Pattern.compile("(?m)^\\s*malloc: (\\d+)KB").matcher(nmt);
+    if (malloc.find()) {
+      lines.add("NMT malloc total " + (Long.parseLong(malloc.group(1)) >> 10) + " MiB");
+    }
+    return lines;
+  }
+
   /** Runs a full GC in the process (jcmd GC.run), then returns the heap in use from its metrics. */
   long heapAfterGc() {
     jcmd("GC.run");

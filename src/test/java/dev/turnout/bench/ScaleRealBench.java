@@ -1,6 +1,7 @@
 package dev.turnout.bench;
 
 import dev.turnout.backup.agent.S3TestServer;
+import dev.turnout.realtier.ChartIdentity;
 import dev.turnout.realtier.RealTier;
 import dev.turnout.testing.OperatorProcess;
 import io.fabric8.kubernetes.api.model.networking.v1.ServiceCIDR;
@@ -34,9 +35,7 @@ class ScaleRealBench {
       widenServiceRange(tier.admin());
       System.out.println("BENCH real tier (kube-apiserver, kube-controller-manager, etcd; operator jar under the chart's RBAC)");
       System.out.printf("BENCH   start-up to ready on a cluster without custom resources: %.1f s%n", restart(tier).toMillis() / 1000.0);
-      if (!JAVA_OPTIONS.isBlank()) {
-        System.out.println("BENCH   operator JVM options (JAVA_TOOL_OPTIONS): " + JAVA_OPTIONS);
-      }
+      System.out.println("BENCH   operator JVM options (JAVA_TOOL_OPTIONS): " + javaOptions(tier));
       ScaleScenario.Target target = new ScaleScenario.Target() {
         public KubernetesClient admin() {
           return tier.admin();
@@ -65,6 +64,9 @@ class ScaleRealBench {
       };
       ScaleScenario s = ScaleRun.run(target, tier.admin().getConfiguration(), () -> restart(tier));
       s.report.line("403 answers to the operator during the run: %d", tier.forbidden().size());
+      if (!COMPARE_JAVA_OPTIONS.isBlank()) {
+        compareStartUp(tier, s);
+      }
     }
   }
 
@@ -90,28 +92,63 @@ class ScaleRealBench {
   }
 
   /**
-   * JVM options for the operator, e.g. {@code -Dbench.operatorJavaOptions=-Xmx384m} for the heap the chart's 512Mi limit
-   * gives it (the image sets -XX:MaxRAMPercentage=75). With options the benchmark stops the tier's operator and runs its
-   * own with the same identity and environment.
+   * The operator runs as in the chart's pod: the JVM options the chart gives it (JAVA_TOOL_OPTIONS in the rendered
+   * Deployment; {@code -Dbench.operatorJavaOptions=...} replaces them, to compare settings) plus
+   * {@code -XX:MaxRAM=<the chart's memory limit>}, since in the pod the JVM sizes itself from the container's cgroup
+   * limit and here it would see the whole machine; {@code -Dbench.operatorExtraJavaOptions=...} is appended (e.g.
+   * -XX:NativeMemoryTracking=summary, which the memory lines then break down).
    */
   static final String JAVA_OPTIONS = System.getProperty("bench.operatorJavaOptions", "");
+  static final String EXTRA_JAVA_OPTIONS = System.getProperty("bench.operatorExtraJavaOptions", "");
+
+  static String javaOptions(RealTier tier) {
+    String chart = tier.identity().env().getOrDefault("JAVA_TOOL_OPTIONS", "");
+    String base = JAVA_OPTIONS.isBlank() ? chart : JAVA_OPTIONS;
+    long limit = ChartIdentity.memoryLimitBytes(tier.admin().getKubernetesVersion().getGitVersion().replaceFirst("^v", ""));
+    return (base + " -XX:MaxRAM=" + limit + " " + EXTRA_JAVA_OPTIONS).trim();
+  }
+
+  /**
+   * Other JVM options (used as given, e.g. {@code -XX:+UseG1GC -Xmx384m}) whose start-up to compare with the chart's:
+   * with everything of the run still in the cluster, the operator is restarted alternately with each, three times,
+   * so that both see the same cluster and, as near as can be, the same load.
+   */
+  static final String COMPARE_JAVA_OPTIONS = System.getProperty("bench.compareJavaOptions", "");
   static OperatorProcess own;
   static int ownStarts;
 
   /** Stops the operator (SIGTERM, as a rollout would) and starts it again: the time until it is ready. */
   static Duration restart(RealTier tier) throws Exception {
+    return restart(tier, javaOptions(tier));
+  }
+
+  static Duration restart(RealTier tier, String options) throws Exception {
     if (own != null) {
       own.close();
     } else {
       tier.operator().close();
     }
     long t = System.nanoTime();
-    if (JAVA_OPTIONS.isBlank()) {
-      tier.startOperator();
-    } else {
-      own = tier.startOperatorAs(tier.identity(), Map.of("JAVA_TOOL_OPTIONS", JAVA_OPTIONS),
-          "operator-bench-" + (++ownStarts) + ".log");
-    }
+    own = tier.startOperatorAs(tier.identity(), Map.of("JAVA_TOOL_OPTIONS", options),
+        "operator-bench-" + (++ownStarts) + ".log");
     return Duration.ofNanos(System.nanoTime() - t);
+  }
+
+  static void compareStartUp(RealTier tier, ScaleScenario s) throws Exception {
+    String[] options = {javaOptions(tier), (COMPARE_JAVA_OPTIONS + " " + EXTRA_JAVA_OPTIONS).trim()};
+    java.util.List<java.util.List<Double>> times = java.util.List.of(new java.util.ArrayList<>(), new java.util.ArrayList<>());
+    for (int round = 0; round < 3; round++) {
+      for (int i = 0; i < 2; i++) {
+        double up = restart(tier, options[i]).toMillis() / 1000.0;
+        times.get(i).add(up);
+        s.report.line("start-up to ready with everything present, %s: %.1f s (load average %s)", options[i], up,
+            ScaleRun.loadAverage());
+      }
+    }
+    for (int i = 0; i < 2; i++) {
+      s.report.line("  start-up to ready, %s: %s s, median %.1f s", options[i], times.get(i),
+          times.get(i).stream().sorted().toList().get(1));
+    }
+    restart(tier); // leave the chart's operator running, as the tier expects
   }
 }

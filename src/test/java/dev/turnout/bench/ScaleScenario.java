@@ -125,6 +125,7 @@ final class ScaleScenario {
     long heap = op.heapAfterGc();
     report.line("operator memory %s: heap in use after a full GC %d MiB (target < 256), heap committed %d MiB, RSS %d MiB",
         when, heap >> 20, op.heapCommitted() >> 20, op.rss() >> 20);
+    op.nativeBreakdown().forEach(l -> report.line("  %s", l));
     if (heap > 256L << 20 || Boolean.getBoolean("bench.histogram")) {
       op.histogram(25).forEach(l -> report.line("  histogram %s", l));
     }

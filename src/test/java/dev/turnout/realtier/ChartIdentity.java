@@ -142,6 +142,20 @@ public final class ChartIdentity {
   }
 
   /** As `helm template` against this cluster: the server's version decides the chart's kubeVersion check. */
+  /**
+   * The operator container's memory limit in the chart's default values, in bytes: in a pod the JVM sizes its heap from
+   * that cgroup limit (-XX:MaxRAMPercentage), so a benchmark running the jar on this machine passes it as -XX:MaxRAM.
+   */
+  public static long memoryLimitBytes(String kubeVersion) {
+    for (HasMetadata object : render(kubeVersion, RELEASE)) {
+      if (object instanceof io.fabric8.kubernetes.api.model.apps.Deployment d) {
+        return io.fabric8.kubernetes.api.model.Quantity.getAmountInBytes(d.getSpec().getTemplate().getSpec().getContainers()
+            .get(0).getResources().getLimits().get("memory")).longValueExact();
+      }
+    }
+    throw new IllegalStateException("the chart renders no Deployment");
+  }
+
   static List<HasMetadata> render(String kubeVersion, String release, String... sets) {
     var template = new Helm(CHART).template().withName(release).withNamespace(NAMESPACE).withKubeVersion(kubeVersion);
     for (int i = 0; i < sets.length; i += 2) {
