@@ -236,24 +236,21 @@ class ReleaseCrashSweepTest {
     });
 
     blue.mode(FastApiBackend.Mode.DATABASE_DOWN);
-    crashes.crashWhen(writer -> {
-      AppReleaseStatus s = status(ns);
-      return writer.startsWith("OwnedWrites") && s != null && Long.valueOf(3).equals(s.currentRevision)
-          && s.revisionStartedAt != null && java.time.Instant.now().isAfter(
-              dev.turnout.common.Times.parse(s.revisionStartedAt).plusSeconds(12));
-    });
+    // stopped at the failed revision's scale-down itself: the write made while RevisionSteps.fail is on the stack
+    crashes.crashWhen(writer -> StackWalker.getInstance().walk(frames -> frames.anyMatch(f ->
+        f.getClassName().endsWith(".RevisionSteps") && f.getMethodName().equals("fail"))));
     Releases.update(client, ns, "backend", ar -> {
       ar.getSpec().version = "3.0.0";
       // a failing health gate waits; the revision fails when its progress deadline passes
       ar.getSpec().strategy.progressDeadlineSeconds = 12;
     });
-    eventually(() -> {
-      assertThat(crashes.crashed()).as("stopped at the first owned write after the deadline").isTrue();
+    await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200)).ignoreExceptions().untilAsserted(() -> {
       AppReleaseStatus s = status(ns);
       assertThat(s.phase).isEqualTo("Failed");
       assertThat(s.activeColor).isEqualTo("green");
       assertThat(client.apps().deployments().inNamespace(ns).withName("backend-blue").get().getSpec().getReplicas()).isZero();
     });
+    assertThat(crashes.crashed()).as("stopped at the failed revision's scale-down").isTrue();
   }
 
   @Test
