@@ -7,6 +7,9 @@ import java.util.List;
 
 /** spec.healthPolicyRef: deep checks against the preview Service before, and the active Service after, the switch. */
 public interface HealthGate {
+  /** The gate's reason when the checks pass (dry runs and disabled pre-promotion checks pass with their own). */
+  String PASSED = "HealthChecksPassed";
+
   /** The HealthPolicy's pre-promotion gate for the color under test. Called only when healthPolicyRef is set. */
   GateResult prePromotion(AppRelease release, AppReleaseStatus status, Color color, Instant now);
 

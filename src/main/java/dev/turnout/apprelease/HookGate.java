@@ -16,6 +16,9 @@ import java.util.Optional;
  * does not run the hook again for the same revision.
  */
 final class HookGate {
+  /** The gate's reason when every hook succeeded. */
+  static final String PASSED = "Succeeded";
+
   /** The gate's result; {@code failed} when a hook failed, which fails the revision. */
   record Result(GateResult gate, boolean failed) {}
 
@@ -59,7 +62,7 @@ final class HookGate {
         return new Result(GateResult.waiting("HookFailed", failedMessage(hook, name, message)), true);
       }
     }
-    return new Result(GateResult.passed("Succeeded", hooks.size() + " pre-promotion hook(s) succeeded"), false);
+    return new Result(GateResult.passed(PASSED, hooks.size() + " pre-promotion hook(s) succeeded"), false);
   }
 
   private static String failedMessage(HookSpec hook, String job, String why) {

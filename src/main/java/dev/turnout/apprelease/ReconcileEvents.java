@@ -11,8 +11,9 @@ import java.util.List;
  * moves traffic and the status write that records it. So a switch decided in a reconcile costs two round trips, the
  * Service write and the status write, then its Events follow. They are sent after the status write whether it succeeded
  * or not: a write answered with an error may have been applied, and what an Event tells may already be in the cluster
- * (a hook Job created), so no later reconcile would tell it again; at worst an Event is told twice. An operator that stops between the status write and its Events does not send
- * them; one that stops before the status write tells them when the next reconcile finishes the bookkeeping, as before.
+ * (a hook Job created), so no later reconcile would tell it again; at worst an Event is told twice. An operator that
+ * stops between the status write and its Events does not send them; one that stops before the status write tells them
+ * when the next reconcile finishes the bookkeeping, as before.
  */
 final class ReconcileEvents extends EventRecorder {
   private record Pending(HasMetadata on, String type, String reason, String message) {}

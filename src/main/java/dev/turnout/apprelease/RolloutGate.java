@@ -13,6 +13,9 @@ import java.util.Objects;
  * earlier revision (the slices lag behind a selector change) do not count.
  */
 final class RolloutGate {
+  /** The gate's reason when it passes. */
+  static final String PASSED = "Available";
+
   private RolloutGate() {}
 
   static GateResult check(ReleaseRun run, Color color) {
@@ -39,7 +42,7 @@ final class RolloutGate {
       return GateResult.waiting("WaitingForEndpoints",
           String.format("%d/%d pods of %s ready behind Service %s", ready, replicas, color, preview));
     }
-    return GateResult.passed("Available",
+    return GateResult.passed(PASSED,
         String.format("%d/%d pods of %s available and ready behind Service %s", replicas, replicas, color, preview));
   }
 }

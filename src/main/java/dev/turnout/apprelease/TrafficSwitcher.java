@@ -120,9 +120,9 @@ final class TrafficSwitcher {
   }
 
   /** Each revision gate with the reason it has when it passes (PromotionGates, HookGate, the backup and health gates). */
-  private static final Map<String, String> PASSED_REASONS = Map.of(AppReleaseStatusAggregator.ROLLOUT, "Available",
-      AppReleaseStatusAggregator.HOOKS, "Succeeded", AppReleaseStatusAggregator.BACKUP, "BackupVerified",
-      AppReleaseStatusAggregator.HEALTH, "HealthChecksPassed");
+  private static final Map<String, String> PASSED_REASONS = Map.of(AppReleaseStatusAggregator.ROLLOUT, RolloutGate.PASSED,
+      AppReleaseStatusAggregator.HOOKS, HookGate.PASSED, AppReleaseStatusAggregator.BACKUP, BackupGate.PASSED,
+      AppReleaseStatusAggregator.HEALTH, HealthGate.PASSED);
 
   /**
    * A switch is written only once every gate of its revision passed, but the status written before it may still show

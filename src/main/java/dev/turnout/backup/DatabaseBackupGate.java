@@ -78,7 +78,7 @@ public class DatabaseBackupGate implements BackupGate {
     }
     Optional<DatabaseBackupStatus.BackupRecord> fresh = fresh(bs, revisionStart, causal);
     if (fresh.isPresent()) {
-      return GateResult.passed("BackupVerified",
+      return GateResult.passed(PASSED,
           "verified backup " + fresh.get().object + " from DatabaseBackup " + name + " completed at " + fresh.get().completedAt);
     }
     String waiting = "waiting for a verified backup from DatabaseBackup " + name + " completed after " + Times.format(revisionStart);

@@ -72,7 +72,7 @@ public class PolicyHealthGate implements HealthGate {
     GateState gate = snap.gate();
     if (gate.isOpen()) {
       // the count stops at the threshold: a gate that stays open while a release waits (manual promotion) is no change
-      return GateResult.passed("HealthChecksPassed", "HealthPolicy " + ref + ": "
+      return GateResult.passed(PASSED, "HealthPolicy " + ref + ": "
           + PolicyResults.capped(gate.consecutiveSuccesses(), gate.successThreshold())
           + " consecutive passing round(s) on " + where + (dryRun ? " (dry run)" : ""));
     }

@@ -21,9 +21,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public class LeaderStatus implements MeterBinder {
   private static final AtomicBoolean LEADING = new AtomicBoolean();
 
-  /** The callbacks for {@link dev.turnout.operator.LeaderElection}: they only flip the flag. */
-  public static LeaderCallbacks callbacks() {
-    return new LeaderCallbacks(() -> LEADING.set(true), () -> LEADING.set(false), identity -> {});
+  /** The callbacks for {@link dev.turnout.operator.LeaderElection}: they flip the flag; {@code onLoss} runs after a loss. */
+  public static LeaderCallbacks callbacks(Runnable onLoss) {
+    return new LeaderCallbacks(() -> LEADING.set(true), () -> {
+      LEADING.set(false);
+      onLoss.run();
+    }, identity -> {});
   }
 
   // looked up at scrape time, not at binding: the ConfigurationService needs the Metrics bean, built with the registry

@@ -96,14 +96,23 @@ public final class OperatorProcess implements AutoCloseable {
     process.waitFor(10, TimeUnit.SECONDS);
   }
 
+  /** A normal shutdown (SIGTERM), forced (kill -9) after 10 s; whether the SIGTERM alone ended the process in time. */
+  public boolean terminate() throws InterruptedException {
+    if (!process.isAlive()) {
+      return true;
+    }
+    process.destroy();
+    if (process.waitFor(10, TimeUnit.SECONDS)) {
+      return true;
+    }
+    process.destroyForcibly();
+    process.waitFor(10, TimeUnit.SECONDS);
+    return false;
+  }
+
   /** A normal shutdown (SIGTERM), forced after 10 s. */
   @Override
   public void close() throws InterruptedException {
-    if (process.isAlive()) {
-      process.destroy();
-      if (!process.waitFor(10, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-      }
-    }
+    terminate();
   }
 }
