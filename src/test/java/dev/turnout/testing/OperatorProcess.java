@@ -105,8 +105,7 @@ public final class OperatorProcess implements AutoCloseable {
     if (process.waitFor(10, TimeUnit.SECONDS)) {
       return true;
     }
-    process.destroyForcibly();
-    process.waitFor(10, TimeUnit.SECONDS);
+    kill();
     return false;
   }
 
